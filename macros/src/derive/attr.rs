@@ -1,0 +1,437 @@
+//! Reads `#[api(...)]` attributes on the enum, its variants and their fields.
+//! Syntax errors are recorded and parsing goes on with the next key, so that
+//! one build reports every bad key; meaning is checked later, in `valid.rs`.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::meta::ParseNestedMeta;
+use syn::parse::ParseStream;
+use syn::{Attribute, Ident, LitInt, LitStr, Token};
+
+use crate::ctxt::Ctxt;
+
+/// `#[api(...)]` on the enum.
+#[derive(Default)]
+pub(crate) struct ContainerAttrs {
+    pub(crate) retry_after: Option<RetryAfterNames>,
+    pub(crate) request_id: Option<LitStr>,
+    pub(crate) atomic: Option<Ident>,
+}
+
+pub(crate) struct RetryAfterNames {
+    pub(crate) key: Ident,
+    pub(crate) names: Vec<LitStr>,
+}
+
+/// `#[api(...)]` on a variant.
+#[derive(Default)]
+pub(crate) struct VariantAttrs<'a> {
+    /// The first `#[api]` attribute, for errors about the variant as a whole.
+    pub(crate) attr: Option<&'a Attribute>,
+    pub(crate) status: Option<StatusAttr>,
+    pub(crate) retry: Option<RetryAttr>,
+    pub(crate) transport: Option<Ident>,
+    pub(crate) other: Option<Ident>,
+}
+
+pub(crate) struct StatusAttr {
+    pub(crate) key: Ident,
+    pub(crate) items: Vec<StatusItem>,
+    /// The whole value, for errors about the set of statuses.
+    pub(crate) tokens: TokenStream,
+}
+
+/// One status (`lo == hi`, written without `..=`) or an inclusive range.
+pub(crate) struct StatusItem {
+    pub(crate) lo: u64,
+    pub(crate) hi: u64,
+    pub(crate) is_range: bool,
+    pub(crate) tokens: TokenStream,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum RetryKind {
+    Never,
+    Backoff,
+    After,
+}
+
+impl RetryKind {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            RetryKind::Never => "never",
+            RetryKind::Backoff => "backoff",
+            RetryKind::After => "after",
+        }
+    }
+}
+
+pub(crate) struct RetryAttr {
+    pub(crate) lit: LitStr,
+    pub(crate) kind: RetryKind,
+}
+
+/// The one role a field plays, from `#[api(...)]` on the field.
+pub(crate) enum FieldRole {
+    Status,
+    Body,
+    RetryAfter,
+    RequestId,
+    Header(LitStr),
+    RateLimit,
+}
+
+impl FieldRole {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            FieldRole::Status => "status",
+            FieldRole::Body => "body",
+            FieldRole::RetryAfter => "retry_after",
+            FieldRole::RequestId => "request_id",
+            FieldRole::Header(_) => "header",
+            FieldRole::RateLimit => "rate_limit",
+        }
+    }
+}
+
+pub(crate) struct FieldAttr {
+    pub(crate) key: Ident,
+    pub(crate) role: FieldRole,
+}
+
+const CONTAINER_KEYS: &str = "`retry_after`, `request_id`, `atomic`";
+const VARIANT_KEYS: &str = "`status`, `retry`, `transport`, `other`";
+const FIELD_KEYS: &str = "`status`, `body`, `retry_after`, `request_id`, `header`, `rate_limit`";
+
+fn api_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
+    attrs.iter().filter(|attr| attr.path().is_ident("api"))
+}
+
+/// Runs `each` on every key of every `#[api(...)]` in `attrs`; an error from
+/// `each` is recorded and the rest of that key's tokens skipped.
+fn for_each_key<'a>(
+    cx: &Ctxt,
+    attrs: &'a [Attribute],
+    place: &str,
+    mut each: impl FnMut(&'a Attribute, &ParseNestedMeta<'_>) -> syn::Result<()>,
+) {
+    for attr in api_attrs(attrs) {
+        if let syn::Meta::Path(_) | syn::Meta::NameValue(_) = &attr.meta {
+            cx.error_spanned_by(
+                attr,
+                format!("expected `#[api(...)]` with a list of keys {place}"),
+            );
+            continue;
+        }
+        let result = attr.parse_nested_meta(|meta| {
+            if let Err(error) = each(attr, &meta) {
+                cx.syn_error(error);
+                skip_to_comma(meta.input)?;
+            }
+            Ok(())
+        });
+        if let Err(error) = result {
+            cx.syn_error(error);
+        }
+    }
+}
+
+/// Skips what is left of a key's value, up to the next `,` at this level.
+fn skip_to_comma(input: ParseStream<'_>) -> syn::Result<()> {
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((tt, next)) = rest.token_tree() {
+            if let TokenTree::Punct(punct) = &tt {
+                if punct.as_char() == ',' {
+                    return Ok(((), rest));
+                }
+            }
+            rest = next;
+        }
+        Ok(((), rest))
+    })
+}
+
+fn key_ident(meta: &ParseNestedMeta<'_>) -> syn::Result<Ident> {
+    meta.path
+        .get_ident()
+        .cloned()
+        .ok_or_else(|| syn::Error::new_spanned(&meta.path, "expected a key, not a path"))
+}
+
+fn no_value(meta: &ParseNestedMeta<'_>, key: &Ident) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(format!("`{key}` takes no value: write just `{key}`")));
+    }
+    Ok(())
+}
+
+fn duplicate<T>(slot: &Option<T>, key: &Ident) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(syn::Error::new_spanned(
+            key,
+            format!("duplicate `{key}`: give it once"),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
+    let mut out = ContainerAttrs::default();
+    for_each_key(cx, attrs, "on the enum", |_, meta| {
+        let key = key_ident(meta)?;
+        match key.to_string().as_str() {
+            "retry_after" => {
+                duplicate(&out.retry_after, &key)?;
+                let value = meta.value()?;
+                let names = if value.peek(syn::token::Bracket) {
+                    let content;
+                    syn::bracketed!(content in value);
+                    let list = content.parse_terminated(lit_str, Token![,])?;
+                    list.into_iter().collect()
+                } else {
+                    vec![lit_str(value)?]
+                };
+                out.retry_after = Some(RetryAfterNames { key, names });
+            }
+            "request_id" => {
+                duplicate(&out.request_id, &key)?;
+                out.request_id = Some(lit_str(meta.value()?)?);
+            }
+            "atomic" => {
+                duplicate(&out.atomic, &key)?;
+                no_value(meta, &key)?;
+                out.atomic = Some(key);
+            }
+            "status" | "retry" | "transport" | "other" => {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format!("`{key}` belongs on a variant, not on the enum; the enum takes {CONTAINER_KEYS}"),
+                ));
+            }
+            _ => {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format!("unknown key `{key}` on the enum; expected one of {CONTAINER_KEYS}"),
+                ));
+            }
+        }
+        Ok(())
+    });
+    out
+}
+
+fn lit_str(input: ParseStream<'_>) -> syn::Result<LitStr> {
+    if input.peek(LitStr) {
+        input.parse()
+    } else {
+        Err(input.error("expected a header name in quotes, like \"Retry-After\""))
+    }
+}
+
+pub(crate) fn variant<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> VariantAttrs<'a> {
+    let mut out = VariantAttrs::default();
+    for_each_key(cx, attrs, "on a variant", |attr, meta| {
+        out.attr.get_or_insert(attr);
+        let key = key_ident(meta)?;
+        match key.to_string().as_str() {
+            "status" => {
+                duplicate(&out.status, &key)?;
+                if meta.input.is_empty() || meta.input.peek(Token![,]) {
+                    return Err(syn::Error::new_spanned(
+                        &key,
+                        "`status` on a variant needs the statuses it stands for: `status = 404`, `status = 500..=599` or `status = [502, 504]`",
+                    ));
+                }
+                let value = meta.value()?;
+                let fork = value.fork();
+                let items = parse_statuses(value)?;
+                let tokens = tokens_between(&fork, value);
+                out.status = Some(StatusAttr { key, items, tokens });
+            }
+            "retry" => {
+                duplicate(&out.retry, &key)?;
+                let lit: LitStr = meta.value()?.parse().map_err(|e| {
+                    syn::Error::new(e.span(), "expected `retry = \"never\"`, `\"backoff\"` or `\"after\"`")
+                })?;
+                let kind = match lit.value().as_str() {
+                    "never" => RetryKind::Never,
+                    "backoff" => RetryKind::Backoff,
+                    "after" => RetryKind::After,
+                    other => {
+                        return Err(syn::Error::new_spanned(
+                            &lit,
+                            format!("unknown retry `{other}`; expected \"never\", \"backoff\" or \"after\""),
+                        ));
+                    }
+                };
+                out.retry = Some(RetryAttr { lit, kind });
+            }
+            "transport" => {
+                duplicate(&out.transport, &key)?;
+                no_value(meta, &key)?;
+                out.transport = Some(key);
+            }
+            "other" => {
+                duplicate(&out.other, &key)?;
+                no_value(meta, &key)?;
+                out.other = Some(key);
+            }
+            "body" | "retry_after" | "request_id" | "header" | "rate_limit" => {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format!("`{key}` belongs on a field of the variant, not on the variant; a variant takes {VARIANT_KEYS}"),
+                ));
+            }
+            "atomic" => {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    "`atomic` belongs on the enum: the whole API promises that a failed request changed nothing",
+                ));
+            }
+            _ => {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format!("unknown key `{key}` on a variant; expected one of {VARIANT_KEYS}"),
+                ));
+            }
+        }
+        Ok(())
+    });
+    out
+}
+
+/// The tokens a parse consumed: from `start` up to where `end` is now.
+fn tokens_between(start: ParseStream<'_>, end: ParseStream<'_>) -> TokenStream {
+    let end = end.cursor();
+    let mut tokens = TokenStream::new();
+    let mut cursor = start.cursor();
+    while cursor != end {
+        let Some((tt, next)) = cursor.token_tree() else { break };
+        tokens.extend(std::iter::once(tt));
+        cursor = next;
+    }
+    tokens
+}
+
+fn parse_statuses(input: ParseStream<'_>) -> syn::Result<Vec<StatusItem>> {
+    if input.peek(syn::token::Bracket) {
+        let content;
+        syn::bracketed!(content in input);
+        if content.is_empty() {
+            return Err(content.error("expected at least one status in the list, like `[502, 504]`"));
+        }
+        let mut items = Vec::new();
+        while !content.is_empty() {
+            items.push(parse_status_item(&content)?);
+            if content.is_empty() {
+                break;
+            }
+            content.parse::<Token![,]>()?;
+        }
+        Ok(items)
+    } else {
+        Ok(vec![parse_status_item(input)?])
+    }
+}
+
+fn parse_status_item(input: ParseStream<'_>) -> syn::Result<StatusItem> {
+    let fork = input.fork();
+    let lo = status_number(input)?;
+    let (hi, is_range) = if input.peek(Token![..=]) {
+        input.parse::<Token![..=]>()?;
+        (status_number(input)?, true)
+    } else if input.peek(Token![..]) {
+        let dots: Token![..] = input.parse()?;
+        return Err(syn::Error::new_spanned(
+            dots,
+            "write status ranges inclusively, like `500..=599`",
+        ));
+    } else {
+        (lo, false)
+    };
+    let tokens = tokens_between(&fork, input);
+    Ok(StatusItem { lo, hi, is_range, tokens })
+}
+
+fn status_number(input: ParseStream<'_>) -> syn::Result<u64> {
+    if !input.peek(LitInt) {
+        return Err(input.error("expected a status code like `404`, a range like `500..=599`, or a list like `[502, 504]`"));
+    }
+    let lit: LitInt = input.parse()?;
+    if !lit.suffix().is_empty() {
+        return Err(syn::Error::new_spanned(&lit, "write the status without a suffix, like `404`"));
+    }
+    // Out-of-range values are kept and reported by `valid.rs` with the others.
+    Ok(lit.base10_parse::<u64>().unwrap_or(u64::MAX))
+}
+
+pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> Option<FieldAttr> {
+    let mut out: Option<FieldAttr> = None;
+    for_each_key(cx, attrs, "on a field", |_, meta| {
+        let key = key_ident(meta)?;
+        let role = match key.to_string().as_str() {
+            "status" => FieldRole::Status,
+            "body" => FieldRole::Body,
+            "retry_after" => FieldRole::RetryAfter,
+            "request_id" => FieldRole::RequestId,
+            "rate_limit" => FieldRole::RateLimit,
+            "header" => {
+                if !meta.input.peek(Token![=]) {
+                    return Err(syn::Error::new_spanned(
+                        &key,
+                        "`header` needs the header's name: `header = \"X-Quota-Left\"`",
+                    ));
+                }
+                FieldRole::Header(lit_str(meta.value()?)?)
+            }
+            "retry" | "transport" | "other" | "atomic" => {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format!("`{key}` does not belong on a field; a field takes one of {FIELD_KEYS}"),
+                ));
+            }
+            _ => {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format!("unknown key `{key}` on a field; expected one of {FIELD_KEYS}"),
+                ));
+            }
+        };
+        if !matches!(role, FieldRole::Header(_)) {
+            if meta.input.peek(Token![=]) {
+                return Err(meta.error(format!(
+                    "`{key}` on a field takes no value: write `#[api({key})]`"
+                )));
+            }
+        }
+        if let Some(first) = &out {
+            return Err(syn::Error::new_spanned(
+                &key,
+                format!(
+                    "a field plays one role: it is already `{}`; put `{key}` on another field",
+                    first.role.name()
+                ),
+            ));
+        }
+        out = Some(FieldAttr { key, role });
+        Ok(())
+    });
+    out
+}
+
+/// Whether `name` is a valid HTTP header name (an RFC 9110 token).
+pub(crate) fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+        })
+}
+
+/// A span to blame for the whole variant attribute when there is one.
+pub(crate) fn span_of(attr: Option<&Attribute>, fallback: &Ident) -> TokenStream {
+    match attr {
+        Some(attr) => attr.to_token_stream(),
+        None => fallback.to_token_stream(),
+    }
+}

@@ -1,0 +1,454 @@
+//! Writes `impl ApiError` and, for an enum with an `other` variant,
+//! `impl FromResponse`. Logic lives in `apifault::__private`; this file emits
+//! calls to it, with trait checks spanned on the user's field types.
+
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::Type;
+
+use super::ast::{option_inner, Enum, Field, Kind, Variant};
+use super::attr::{FieldRole, RetryKind};
+
+pub(crate) fn expand(input: &Enum<'_>) -> TokenStream {
+    let api_error = impl_api_error(input);
+    let from_response = input.other().map(|other| impl_from_response(input, other));
+    quote! {
+        #api_error
+        #from_response
+    }
+}
+
+/// The impl stubs emitted next to compile errors, so that code using the
+/// enum does not add a cascade of "trait not implemented" errors.
+pub(crate) fn fallback(input: &syn::DeriveInput, with_from_response: bool) -> TokenStream {
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let from_response = with_from_response.then(|| {
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics ::apifault::__private::FromResponse for #ident #ty_generics #where_clause {
+                fn from_response(_: ::apifault::__private::ResponseParts<'_>) -> Self {
+                    ::core::panic!("apifault: #[derive(ApiError)] failed, see the compile errors")
+                }
+            }
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::apifault::__private::ApiError for #ident #ty_generics #where_clause {
+            fn status(&self) -> ::core::option::Option<::apifault::__private::StatusCode> {
+                ::core::panic!("apifault: #[derive(ApiError)] failed, see the compile errors")
+            }
+            fn retry(&self) -> ::apifault::__private::Retry {
+                ::core::panic!("apifault: #[derive(ApiError)] failed, see the compile errors")
+            }
+            fn safe_to_resend(&self) -> bool {
+                ::core::panic!("apifault: #[derive(ApiError)] failed, see the compile errors")
+            }
+        }
+        #from_response
+    }
+}
+
+fn binding(field: &Field<'_>) -> Ident {
+    match &field.member {
+        syn::Member::Named(ident) => format_ident!("__field_{}", ident),
+        syn::Member::Unnamed(index) => format_ident!("__field_{}", index.index),
+    }
+}
+
+/// `Self::Variant { member: __field_member, .. }`, binding just `field`.
+fn pattern(variant: &Variant<'_>, field: Option<&Field<'_>>) -> TokenStream {
+    let ident = variant.ident;
+    match field {
+        Some(field) => {
+            let member = &field.member;
+            let bound = binding(field);
+            quote!(Self::#ident { #member: #bound, .. })
+        }
+        None => quote!(Self::#ident { .. }),
+    }
+}
+
+/// The arms of one `match self` in `impl ApiError`, one per variant, each
+/// binding the field `role` names (if the variant has it), or for the
+/// `transport` variant its error field when `bind_transport` says so.
+fn arms<'v>(
+    input: &'v Enum<'_>,
+    role: &str,
+    bind_transport: bool,
+    mut body: impl FnMut(&'v Variant<'_>, Option<(&'v Field<'_>, Ident)>) -> TokenStream,
+) -> TokenStream {
+    if input.variants.is_empty() {
+        return quote!(match *self {});
+    }
+    let arms = input.variants.iter().map(|variant| {
+        let field = match variant.kind() {
+            Kind::Transport if bind_transport => variant.transport_field(),
+            Kind::Transport => None,
+            _ => variant.field(role),
+        };
+        let pat = pattern(variant, field);
+        let value = body(variant, field.map(|f| (f, binding(f))));
+        quote!(#pat => #value,)
+    });
+    quote!(match self { #(#arms)* })
+}
+
+fn status_lit(code: u64) -> TokenStream {
+    let code = code as u16;
+    quote!(::apifault::__private::status(#code))
+}
+
+fn retry_tokens(kind: RetryKind) -> TokenStream {
+    match kind {
+        RetryKind::Never => quote!(::apifault::__private::Retry::Never),
+        RetryKind::Backoff => quote!(::apifault::__private::Retry::Backoff),
+        RetryKind::After => quote!(::apifault::__private::Retry::After),
+    }
+}
+
+fn impl_api_error(input: &Enum<'_>) -> TokenStream {
+    let ident = input.ident;
+    let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
+    let where_clause = where_clause(input, false);
+    let atomic = input.attrs.atomic.is_some();
+
+    let status = arms(input, "status", false, |variant, field| match (variant.kind(), field) {
+        (Kind::Status | Kind::Other, Some((field, bound))) => {
+            let ty = field.ty;
+            quote_spanned!(ty.span()=> <#ty as ::apifault::__private::StatusField>::to_status(#bound))
+        }
+        (Kind::Status, None) => match variant.single_status() {
+            Some(code) => {
+                let status = status_lit(code);
+                quote!(::core::option::Option::Some(#status))
+            }
+            None => quote!(::core::option::Option::None),
+        },
+        _ => quote!(::core::option::Option::None),
+    });
+
+    let retry = arms(input, "status", true, |variant, field| {
+        if let Some(retry) = &variant.attrs.retry {
+            return retry_tokens(retry.kind);
+        }
+        match (variant.kind(), field) {
+            (Kind::Status | Kind::Other, Some((field, bound))) => {
+                let ty = field.ty;
+                quote_spanned!(ty.span()=> ::apifault::__private::retry_for(
+                    <#ty as ::apifault::__private::StatusField>::to_status(#bound)
+                ))
+            }
+            (Kind::Status, None) => {
+                // `valid.rs` made sure every status of this variant retries
+                // alike, so the first one answers for all.
+                let first = variant
+                    .attrs
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.items.first())
+                    .map_or(500, |item| item.lo);
+                let status = status_lit(first);
+                quote!(::apifault::__private::Retry::for_status(#status))
+            }
+            (Kind::Transport, field) => match field {
+                Some((_, bound)) => {
+                    quote!({
+                        #[allow(unused_imports)]
+                        use ::apifault::__private::{TransportFallback as _, TransportViaTrait as _};
+                        (&::apifault::__private::Probe(#bound)).transport_retry()
+                    })
+                }
+                None => quote!(::apifault::__private::Retry::Backoff),
+            },
+            _ => quote!(::apifault::__private::Retry::Never),
+        }
+    });
+    let retry_after = arms(input, "retry_after", false, |_, field| match field {
+        Some((field, bound)) => {
+            let ty = field.ty;
+            quote_spanned!(ty.span()=> <#ty as ::apifault::__private::RetryAfterField>::hint(#bound))
+        }
+        None => quote!(::core::option::Option::None),
+    });
+
+    let request_id = arms(input, "request_id", false, |_, field| match field {
+        Some((field, bound)) => {
+            let ty = field.ty;
+            quote_spanned!(ty.span()=> <#ty as ::apifault::__private::RequestIdField>::id(#bound))
+        }
+        None => quote!(::core::option::Option::None),
+    });
+
+    let safe_to_resend = arms(input, "status", true, |variant, field| {
+        match (variant.kind(), field) {
+            (Kind::Status | Kind::Other, _) if atomic => quote!(true),
+            (Kind::Status | Kind::Other, Some((field, bound))) => {
+                let ty = field.ty;
+                quote_spanned!(ty.span()=> ::apifault::__private::safe_status(
+                    <#ty as ::apifault::__private::StatusField>::to_status(#bound)
+                ))
+            }
+            (Kind::Status, None) => {
+                let ranges = variant.attrs.status.iter().flat_map(|s| &s.items).map(|item| {
+                    let (lo, hi) = (item.lo as u16, item.hi as u16);
+                    quote!((#lo, #hi))
+                });
+                quote!(::apifault::__private::safe_statuses(&[#(#ranges),*]))
+            }
+            (Kind::Other, None) => quote!(false),
+            (Kind::Transport, Some((_, bound))) => quote!({
+                #[allow(unused_imports)]
+                use ::apifault::__private::{TransportFallback as _, TransportViaTrait as _};
+                (&::apifault::__private::Probe(#bound)).transport_safe_to_resend()
+            }),
+            (Kind::Transport, None) => quote!(false),
+            (Kind::Local, _) => quote!(true),
+        }
+    });
+
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::apifault::__private::ApiError for #ident #ty_generics #where_clause {
+            fn status(&self) -> ::core::option::Option<::apifault::__private::StatusCode> {
+                #status
+            }
+            fn retry(&self) -> ::apifault::__private::Retry {
+                #retry
+            }
+            fn retry_after(&self) -> ::core::option::Option<::core::time::Duration> {
+                #retry_after
+            }
+            fn request_id(&self) -> ::core::option::Option<&str> {
+                #request_id
+            }
+            fn safe_to_resend(&self) -> bool {
+                #safe_to_resend
+            }
+        }
+    }
+}
+
+/// Whether `ty` names one of the enum's type parameters anywhere inside.
+fn mentions_param(ty: &Type, params: &[&Ident]) -> bool {
+    fn walk(tokens: TokenStream, params: &[&Ident]) -> bool {
+        tokens.into_iter().any(|tt| match tt {
+            TokenTree::Ident(ident) => params.iter().any(|p| **p == ident),
+            TokenTree::Group(group) => walk(group.stream(), params),
+            _ => false,
+        })
+    }
+    walk(ty.to_token_stream(), params)
+}
+
+/// The user's where clause plus, for every field whose type involves a type
+/// parameter, the bound its role needs (serde_derive's approach: bound the
+/// field's type, not the parameter).
+fn where_clause(input: &Enum<'_>, from_response: bool) -> TokenStream {
+    let params: Vec<&Ident> = input.generics.type_params().map(|p| &p.ident).collect();
+    let mut bounds = Vec::new();
+    for variant in &input.variants {
+        let decoded = matches!(variant.kind(), Kind::Status | Kind::Other);
+        for field in &variant.fields {
+            let (ty, bound) = match (field.role(), from_response) {
+                (Some(FieldRole::Status), _) => (field.ty, quote!(::apifault::__private::StatusField)),
+                (Some(FieldRole::RetryAfter), _) => {
+                    (field.ty, quote!(::apifault::__private::RetryAfterField))
+                }
+                (Some(FieldRole::RequestId), _) => {
+                    (field.ty, quote!(::apifault::__private::RequestIdField))
+                }
+                (Some(FieldRole::RateLimit), true) => {
+                    (field.ty, quote!(::apifault::__private::RateLimitField))
+                }
+                (Some(FieldRole::Body), true) => match option_inner(field.ty) {
+                    Some(inner) => (inner, quote!(::apifault::__private::DeserializeOwned)),
+                    None if variant.kind() == Kind::Other => {
+                        (field.ty, quote!(::apifault::__private::OtherBody))
+                    }
+                    None => (field.ty, quote!(::apifault::__private::DeserializeOwned)),
+                },
+                (Some(FieldRole::Header(_)), true) => (
+                    option_inner(field.ty).unwrap_or(field.ty),
+                    quote!(::core::str::FromStr),
+                ),
+                (None, true) if decoded => (field.ty, quote!(::core::default::Default)),
+                _ => continue,
+            };
+            if mentions_param(ty, &params) {
+                bounds.push(quote!(#ty: #bound));
+            }
+        }
+    }
+    let existing = input.generics.where_clause.as_ref().map(|w| {
+        let predicates = w.predicates.iter();
+        quote!(#(#predicates,)*)
+    });
+    if existing.is_none() && bounds.is_empty() {
+        return TokenStream::new();
+    }
+    quote!(where #existing #(#bounds,)*)
+}
+
+/// A header name built at compile time, lowercased as `from_static` requires
+/// (`valid.rs` checked it is a token).
+fn header_const(name: &syn::LitStr) -> TokenStream {
+    let lower = syn::LitStr::new(&name.value().to_ascii_lowercase(), name.span());
+    quote!(::apifault::__private::HeaderName::from_static(#lower))
+}
+
+/// A reference to a header name in a `static`, so that it is checked and
+/// built once, at compile time.
+fn header_static(name: &syn::LitStr) -> TokenStream {
+    let name = header_const(name);
+    quote!({
+        static __HEADER: ::apifault::__private::HeaderName = #name;
+        &__HEADER
+    })
+}
+
+/// The expression decoding one field; for a fallible one in a claimed
+/// variant, a failure leaves the block labelled `'__variant` with `None`,
+/// sending the response to the `other` variant.
+fn decode_field(field: &Field<'_>, in_other: bool) -> TokenStream {
+    let ty = field.ty;
+    let span = ty.span();
+    let fallible = |expr: TokenStream| {
+        quote_spanned! {span=>
+            match #expr {
+                ::core::option::Option::Some(__value) => __value,
+                ::core::option::Option::None => break '__variant ::core::option::Option::None,
+            }
+        }
+    };
+    match field.role() {
+        None => quote_spanned!(span=> <#ty as ::core::default::Default>::default()),
+        Some(FieldRole::Status) => quote_spanned! {span=>
+            <#ty as ::apifault::__private::StatusField>::from_status(__parts.status)
+        },
+        Some(FieldRole::Body) => match option_inner(ty) {
+            Some(inner) => quote_spanned! {inner.span()=>
+                ::apifault::__private::non_empty(__parts.body)
+                    .and_then(|__body| ::apifault::__private::Body::<#inner>::new().decode(__body))
+            },
+            None if in_other => quote_spanned! {span=>
+                <#ty as ::apifault::__private::OtherBody>::decode_any(__parts.body)
+            },
+            None => fallible(quote_spanned! {span=>
+                ::apifault::__private::Body::<#ty>::new().decode(__parts.body)
+            }),
+        },
+        Some(FieldRole::RetryAfter) => quote_spanned! {span=>
+            <#ty as ::apifault::__private::RetryAfterField>::from_hint(
+                ::apifault::__private::retry_after(__parts.headers, &__RETRY_AFTER),
+            )
+        },
+        Some(FieldRole::RequestId) => quote_spanned! {span=>
+            <#ty as ::apifault::__private::RequestIdField>::from_id(
+                ::apifault::__private::request_id(__parts.headers, &__REQUEST_ID),
+            )
+        },
+        Some(FieldRole::RateLimit) => quote_spanned! {span=>
+            <#ty as ::apifault::__private::RateLimitField>::from_rate_limit(
+                ::apifault::__private::rate_limit(__parts.headers),
+            )
+        },
+        Some(FieldRole::Header(name)) => {
+            let name = header_static(name);
+            match option_inner(ty) {
+                Some(inner) => quote_spanned! {inner.span()=>
+                    ::apifault::__private::header::<#inner>(__parts.headers, #name)
+                },
+                None => fallible(quote_spanned! {span=>
+                    ::apifault::__private::header::<#ty>(__parts.headers, #name)
+                }),
+            }
+        }
+    }
+}
+
+/// `Self::Variant { a: <decode a>, 0: <decode 0>, … }`.
+fn construct(variant: &Variant<'_>, in_other: bool) -> TokenStream {
+    let ident = variant.ident;
+    let inits = variant.fields.iter().map(|field| {
+        let member = &field.member;
+        let value = decode_field(field, in_other);
+        quote!(#member: #value)
+    });
+    quote!(Self::#ident { #(#inits),* })
+}
+
+fn impl_from_response(input: &Enum<'_>, other: &Variant<'_>) -> TokenStream {
+    let ident = input.ident;
+    let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
+    let where_clause = where_clause(input, true);
+
+    let retry_after_names = match &input.attrs.retry_after {
+        Some(names) => names.names.iter().map(header_const).collect(),
+        None => vec![quote!(::apifault::__private::HeaderName::from_static("retry-after"))],
+    };
+    let retry_after_len = retry_after_names.len();
+    let request_id_name = match &input.attrs.request_id {
+        Some(name) => header_const(name),
+        None => quote!(::apifault::__private::HeaderName::from_static("x-request-id")),
+    };
+
+    // Exact statuses first: a status listed on its own wins over a range.
+    let mut exact_arms = Vec::new();
+    let mut range_arms = Vec::new();
+    for variant in input.variants.iter().filter(|v| v.kind() == Kind::Status) {
+        let Some(status) = &variant.attrs.status else { continue };
+        let build = construct(variant, false);
+        let arm_body = quote!('__variant: { ::core::option::Option::Some(#build) });
+        let exact: Vec<u16> = status
+            .items
+            .iter()
+            .filter(|i| !i.is_range)
+            .map(|i| i.lo as u16)
+            .collect();
+        if !exact.is_empty() {
+            exact_arms.push(quote!(#(#exact)|* => #arm_body,));
+        }
+        let ranges: Vec<TokenStream> = status
+            .items
+            .iter()
+            .filter(|i| i.is_range)
+            .map(|i| {
+                let (lo, hi) = (i.lo as u16, i.hi as u16);
+                quote!(#lo..=#hi)
+            })
+            .collect();
+        if !ranges.is_empty() {
+            range_arms.push(quote!(#(#ranges)|* => #arm_body,));
+        }
+    }
+    let other = construct(other, true);
+    let span = Span::call_site();
+
+    quote_spanned! {span=>
+        #[automatically_derived]
+        impl #impl_generics ::apifault::__private::FromResponse for #ident #ty_generics #where_clause {
+            #[allow(unused_variables, unreachable_code, clippy::match_single_binding)]
+            fn from_response(__parts: ::apifault::__private::ResponseParts<'_>) -> Self {
+                #[allow(unused_imports)]
+                use ::apifault::__private::JsonBody as _;
+                #[allow(dead_code)]
+                static __RETRY_AFTER: [::apifault::__private::HeaderName; #retry_after_len] = [#(#retry_after_names),*];
+                #[allow(dead_code)]
+                static __REQUEST_ID: ::apifault::__private::HeaderName = #request_id_name;
+                #[allow(unreachable_patterns)]
+                let __claimed: ::core::option::Option<Self> = match __parts.status.as_u16() {
+                    #(#exact_arms)*
+                    #(#range_arms)*
+                    _ => ::core::option::Option::None,
+                };
+                match __claimed {
+                    ::core::option::Option::Some(__error) => __error,
+                    ::core::option::Option::None => #other,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Behaviour and UI tests of apifault; the tests live in `tests/` and `ui/`.
