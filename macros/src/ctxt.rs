@@ -13,7 +13,11 @@ pub(crate) struct Ctxt {
 
 impl Ctxt {
     /// An error pointing at the first through the last token of `tokens`.
-    pub(crate) fn error_spanned_by<T: ToTokens, M: std::fmt::Display>(&self, tokens: T, message: M) {
+    pub(crate) fn error_spanned_by<T: ToTokens, M: std::fmt::Display>(
+        &self,
+        tokens: T,
+        message: M,
+    ) {
         self.errors
             .borrow_mut()
             .push(syn::Error::new_spanned(tokens.into_token_stream(), message));

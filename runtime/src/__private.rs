@@ -36,7 +36,8 @@ pub fn safe_status(status: Option<StatusCode>) -> bool {
 /// keep the one it got: safe only if every status it claims is.
 pub fn safe_statuses(ranges: &[(u16, u16)]) -> bool {
     ranges.iter().all(|&(lo, hi)| {
-        (lo..=hi).all(|code| StatusCode::from_u16(code).is_ok_and(crate::error::status_safe_to_resend))
+        (lo..=hi)
+            .all(|code| StatusCode::from_u16(code).is_ok_and(crate::error::status_safe_to_resend))
     })
 }
 
@@ -252,6 +253,22 @@ impl RateLimitField for Option<RateLimit> {
 )]
 pub trait HeaderField: FromStr {}
 impl<T: FromStr> HeaderField for T {}
+
+/// A field without `#[api]` in a decoded variant.
+#[diagnostic::on_unimplemented(
+    message = "a field without `#[api(…)]` is filled with `Default::default()` when decoding, and `{Self}` has no `Default`",
+    label = "implement `Default` for `{Self}`, or give this field a role such as `#[api(body)]`"
+)]
+pub trait DefaultField {
+    fn fill() -> Self;
+}
+
+impl<T: Default> DefaultField for T {
+    #[inline]
+    fn fill() -> Self {
+        T::default()
+    }
+}
 
 /// Autoref dispatch for the error field of the `transport` variant: types
 /// implementing [`TransportError`] answer for themselves, any other type gets

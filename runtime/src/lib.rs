@@ -112,3 +112,8 @@ pub use response::{FromResponse, ResponseParts};
 /// ```
 #[cfg(feature = "derive")]
 pub use apifault_macros::ApiError;
+
+/// The README's example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -10,7 +10,10 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
     let mut map = HeaderMap::new();
     for (name, value) in pairs {
-        map.append(*name, HeaderValue::from_str(value).expect("test header value"));
+        map.append(
+            *name,
+            HeaderValue::from_str(value).expect("test header value"),
+        );
     }
     map
 }
@@ -34,8 +37,14 @@ fn text_body_that_is_not_utf8_is_kept_lossily() {
 
 #[test]
 fn unit_variants_decode_by_status() {
-    assert!(matches!(decode(401, &HeaderMap::new(), b""), OnDemandError::Unauthorized));
-    assert!(matches!(decode(404, &HeaderMap::new(), b"{}"), OnDemandError::NotFound));
+    assert!(matches!(
+        decode(401, &HeaderMap::new(), b""),
+        OnDemandError::Unauthorized
+    ));
+    assert!(matches!(
+        decode(404, &HeaderMap::new(), b"{}"),
+        OnDemandError::NotFound
+    ));
 }
 
 #[test]
@@ -75,7 +84,12 @@ fn typed_body_is_decoded_from_json() {
 fn typed_body_that_does_not_decode_goes_to_other() {
     let h = headers(&[("content-type", "application/json")]);
     let e = decode(422, &h, b"<html>oops</html>");
-    let OnDemandError::Other { status, body, trace_depth } = e else {
+    let OnDemandError::Other {
+        status,
+        body,
+        trace_depth,
+    } = e
+    else {
         panic!("expected Other, got {e:?}");
     };
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -106,7 +120,13 @@ fn retry_after_reads_the_configured_header_only() {
     // The enum names `Ratelimit-Reset`; a plain `Retry-After` is not its hint.
     let h = headers(&[("Retry-After", "5")]);
     let e = decode(429, &h, b"");
-    assert!(matches!(e, OnDemandError::RateLimited { wait: None, rate_limit: None }));
+    assert!(matches!(
+        e,
+        OnDemandError::RateLimited {
+            wait: None,
+            rate_limit: None
+        }
+    ));
 }
 
 #[test]
@@ -146,5 +166,11 @@ fn unclaimed_statuses_go_to_other() {
 fn unparsable_optional_header_is_none() {
     let h = headers(&[("x-trace-depth", "deep")]);
     let e = decode(418, &h, b"");
-    assert!(matches!(e, OnDemandError::Other { trace_depth: None, .. }));
+    assert!(matches!(
+        e,
+        OnDemandError::Other {
+            trace_depth: None,
+            ..
+        }
+    ));
 }

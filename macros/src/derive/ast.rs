@@ -45,17 +45,17 @@ impl<'a> Enum<'a> {
         let data = match &input.data {
             syn::Data::Enum(data) => data,
             syn::Data::Struct(data) => {
-                cx.error_spanned_by(
-                    &data.struct_token,
+                cx.syn_error(syn::Error::new(
+                    data.struct_token.span,
                     "`ApiError` can only be derived for an enum: an API's errors are alternatives, one variant per status. Wrap this struct in a variant of an error enum",
-                );
+                ));
                 return None;
             }
             syn::Data::Union(data) => {
-                cx.error_spanned_by(
-                    &data.union_token,
+                cx.syn_error(syn::Error::new(
+                    data.union_token.span,
                     "`ApiError` can only be derived for an enum, not a union",
-                );
+                ));
                 return None;
             }
         };

@@ -141,10 +141,10 @@ fn skip_to_comma(input: ParseStream<'_>) -> syn::Result<()> {
     input.step(|cursor| {
         let mut rest = *cursor;
         while let Some((tt, next)) = rest.token_tree() {
-            if let TokenTree::Punct(punct) = &tt {
-                if punct.as_char() == ',' {
-                    return Ok(((), rest));
-                }
+            if let TokenTree::Punct(punct) = &tt
+                && punct.as_char() == ','
+            {
+                return Ok(((), rest));
             }
             rest = next;
         }
@@ -206,7 +206,9 @@ pub(crate) fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
             "status" | "retry" | "transport" | "other" => {
                 return Err(syn::Error::new_spanned(
                     &key,
-                    format!("`{key}` belongs on a variant, not on the enum; the enum takes {CONTAINER_KEYS}"),
+                    format!(
+                        "`{key}` belongs on a variant, not on the enum; the enum takes {CONTAINER_KEYS}"
+                    ),
                 ));
             }
             _ => {
@@ -252,7 +254,10 @@ pub(crate) fn variant<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> VariantAttrs<'a>
             "retry" => {
                 duplicate(&out.retry, &key)?;
                 let lit: LitStr = meta.value()?.parse().map_err(|e| {
-                    syn::Error::new(e.span(), "expected `retry = \"never\"`, `\"backoff\"` or `\"after\"`")
+                    syn::Error::new(
+                        e.span(),
+                        "expected `retry = \"never\"`, `\"backoff\"` or `\"after\"`",
+                    )
                 })?;
                 let kind = match lit.value().as_str() {
                     "never" => RetryKind::Never,
@@ -261,7 +266,9 @@ pub(crate) fn variant<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> VariantAttrs<'a>
                     other => {
                         return Err(syn::Error::new_spanned(
                             &lit,
-                            format!("unknown retry `{other}`; expected \"never\", \"backoff\" or \"after\""),
+                            format!(
+                                "unknown retry `{other}`; expected \"never\", \"backoff\" or \"after\""
+                            ),
                         ));
                     }
                 };
@@ -280,7 +287,9 @@ pub(crate) fn variant<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> VariantAttrs<'a>
             "body" | "retry_after" | "request_id" | "header" | "rate_limit" => {
                 return Err(syn::Error::new_spanned(
                     &key,
-                    format!("`{key}` belongs on a field of the variant, not on the variant; a variant takes {VARIANT_KEYS}"),
+                    format!(
+                        "`{key}` belongs on a field of the variant, not on the variant; a variant takes {VARIANT_KEYS}"
+                    ),
                 ));
             }
             "atomic" => {
@@ -307,7 +316,9 @@ fn tokens_between(start: ParseStream<'_>, end: ParseStream<'_>) -> TokenStream {
     let mut tokens = TokenStream::new();
     let mut cursor = start.cursor();
     while cursor != end {
-        let Some((tt, next)) = cursor.token_tree() else { break };
+        let Some((tt, next)) = cursor.token_tree() else {
+            break;
+        };
         tokens.extend(std::iter::once(tt));
         cursor = next;
     }
@@ -319,7 +330,9 @@ fn parse_statuses(input: ParseStream<'_>) -> syn::Result<Vec<StatusItem>> {
         let content;
         syn::bracketed!(content in input);
         if content.is_empty() {
-            return Err(content.error("expected at least one status in the list, like `[502, 504]`"));
+            return Err(
+                content.error("expected at least one status in the list, like `[502, 504]`")
+            );
         }
         let mut items = Vec::new();
         while !content.is_empty() {
@@ -351,7 +364,12 @@ fn parse_status_item(input: ParseStream<'_>) -> syn::Result<StatusItem> {
         (lo, false)
     };
     let tokens = tokens_between(&fork, input);
-    Ok(StatusItem { lo, hi, is_range, tokens })
+    Ok(StatusItem {
+        lo,
+        hi,
+        is_range,
+        tokens,
+    })
 }
 
 fn status_number(input: ParseStream<'_>) -> syn::Result<u64> {
@@ -360,7 +378,10 @@ fn status_number(input: ParseStream<'_>) -> syn::Result<u64> {
     }
     let lit: LitInt = input.parse()?;
     if !lit.suffix().is_empty() {
-        return Err(syn::Error::new_spanned(&lit, "write the status without a suffix, like `404`"));
+        return Err(syn::Error::new_spanned(
+            &lit,
+            "write the status without a suffix, like `404`",
+        ));
     }
     // Out-of-range values are kept and reported by `valid.rs` with the others.
     Ok(lit.base10_parse::<u64>().unwrap_or(u64::MAX))
@@ -388,7 +409,9 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> Option<FieldAttr> {
             "retry" | "transport" | "other" | "atomic" => {
                 return Err(syn::Error::new_spanned(
                     &key,
-                    format!("`{key}` does not belong on a field; a field takes one of {FIELD_KEYS}"),
+                    format!(
+                        "`{key}` does not belong on a field; a field takes one of {FIELD_KEYS}"
+                    ),
                 ));
             }
             _ => {
@@ -398,12 +421,10 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> Option<FieldAttr> {
                 ));
             }
         };
-        if !matches!(role, FieldRole::Header(_)) {
-            if meta.input.peek(Token![=]) {
-                return Err(meta.error(format!(
-                    "`{key}` on a field takes no value: write `#[api({key})]`"
-                )));
-            }
+        if !matches!(role, FieldRole::Header(_)) && meta.input.peek(Token![=]) {
+            return Err(meta.error(format!(
+                "`{key}` on a field takes no value: write `#[api({key})]`"
+            )));
         }
         if let Some(first) = &out {
             return Err(syn::Error::new_spanned(
@@ -423,9 +444,9 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> Option<FieldAttr> {
 /// Whether `name` is a valid HTTP header name (an RFC 9110 token).
 pub(crate) fn is_header_name(name: &str) -> bool {
     !name.is_empty()
-        && name.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// A span to blame for the whole variant attribute when there is one.

@@ -3,11 +3,11 @@
 //! calls to it, with trait checks spanned on the user's field types.
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
-use syn::spanned::Spanned;
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::Type;
+use syn::spanned::Spanned;
 
-use super::ast::{option_inner, Enum, Field, Kind, Variant};
+use super::ast::{Enum, Field, Kind, Variant, option_inner};
 use super::attr::{FieldRole, RetryKind};
 
 pub(crate) fn expand(input: &Enum<'_>) -> TokenStream {
@@ -115,19 +115,21 @@ fn impl_api_error(input: &Enum<'_>) -> TokenStream {
     let where_clause = where_clause(input, false);
     let atomic = input.attrs.atomic.is_some();
 
-    let status = arms(input, "status", false, |variant, field| match (variant.kind(), field) {
-        (Kind::Status | Kind::Other, Some((field, bound))) => {
-            let ty = field.ty;
-            quote_spanned!(ty.span()=> <#ty as ::apifault::__private::StatusField>::to_status(#bound))
-        }
-        (Kind::Status, None) => match variant.single_status() {
-            Some(code) => {
-                let status = status_lit(code);
-                quote!(::core::option::Option::Some(#status))
+    let status = arms(input, "status", false, |variant, field| {
+        match (variant.kind(), field) {
+            (Kind::Status | Kind::Other, Some((field, bound))) => {
+                let ty = field.ty;
+                quote_spanned!(ty.span()=> <#ty as ::apifault::__private::StatusField>::to_status(#bound))
             }
-            None => quote!(::core::option::Option::None),
-        },
-        _ => quote!(::core::option::Option::None),
+            (Kind::Status, None) => match variant.single_status() {
+                Some(code) => {
+                    let status = status_lit(code);
+                    quote!(::core::option::Option::Some(#status))
+                }
+                None => quote!(::core::option::Option::None),
+            },
+            _ => quote!(::core::option::Option::None),
+        }
     });
 
     let retry = arms(input, "status", true, |variant, field| {
@@ -192,10 +194,15 @@ fn impl_api_error(input: &Enum<'_>) -> TokenStream {
                 ))
             }
             (Kind::Status, None) => {
-                let ranges = variant.attrs.status.iter().flat_map(|s| &s.items).map(|item| {
-                    let (lo, hi) = (item.lo as u16, item.hi as u16);
-                    quote!((#lo, #hi))
-                });
+                let ranges = variant
+                    .attrs
+                    .status
+                    .iter()
+                    .flat_map(|s| &s.items)
+                    .map(|item| {
+                        let (lo, hi) = (item.lo as u16, item.hi as u16);
+                        quote!((#lo, #hi))
+                    });
                 quote!(::apifault::__private::safe_statuses(&[#(#ranges),*]))
             }
             (Kind::Other, None) => quote!(false),
@@ -253,7 +260,9 @@ fn where_clause(input: &Enum<'_>, from_response: bool) -> TokenStream {
         let decoded = matches!(variant.kind(), Kind::Status | Kind::Other);
         for field in &variant.fields {
             let (ty, bound) = match (field.role(), from_response) {
-                (Some(FieldRole::Status), _) => (field.ty, quote!(::apifault::__private::StatusField)),
+                (Some(FieldRole::Status), _) => {
+                    (field.ty, quote!(::apifault::__private::StatusField))
+                }
                 (Some(FieldRole::RetryAfter), _) => {
                     (field.ty, quote!(::apifault::__private::RetryAfterField))
                 }
@@ -324,7 +333,7 @@ fn decode_field(field: &Field<'_>, in_other: bool) -> TokenStream {
         }
     };
     match field.role() {
-        None => quote_spanned!(span=> <#ty as ::core::default::Default>::default()),
+        None => quote_spanned!(span=> <#ty as ::apifault::__private::DefaultField>::fill()),
         Some(FieldRole::Status) => quote_spanned! {span=>
             <#ty as ::apifault::__private::StatusField>::from_status(__parts.status)
         },
@@ -387,19 +396,25 @@ fn impl_from_response(input: &Enum<'_>, other: &Variant<'_>) -> TokenStream {
 
     let retry_after_names = match &input.attrs.retry_after {
         Some(names) => names.names.iter().map(header_const).collect(),
-        None => vec![quote!(::apifault::__private::HeaderName::from_static("retry-after"))],
+        None => vec![quote!(::apifault::__private::HeaderName::from_static(
+            "retry-after"
+        ))],
     };
     let retry_after_len = retry_after_names.len();
     let request_id_name = match &input.attrs.request_id {
         Some(name) => header_const(name),
-        None => quote!(::apifault::__private::HeaderName::from_static("x-request-id")),
+        None => quote!(::apifault::__private::HeaderName::from_static(
+            "x-request-id"
+        )),
     };
 
     // Exact statuses first: a status listed on its own wins over a range.
     let mut exact_arms = Vec::new();
     let mut range_arms = Vec::new();
     for variant in input.variants.iter().filter(|v| v.kind() == Kind::Status) {
-        let Some(status) = &variant.attrs.status else { continue };
+        let Some(status) = &variant.attrs.status else {
+            continue;
+        };
         let build = construct(variant, false);
         let arm_body = quote!('__variant: { ::core::option::Option::Some(#build) });
         let exact: Vec<u16> = status

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::ast::{option_inner, Enum, Kind, Variant};
-use super::attr::{is_header_name, span_of, FieldRole, RetryKind};
+use super::ast::{Enum, Kind, Variant, option_inner};
+use super::attr::{FieldRole, RetryKind, is_header_name, span_of};
 use crate::ctxt::Ctxt;
 
 pub(crate) fn check(cx: &Ctxt, input: &Enum<'_>) {
@@ -86,13 +86,13 @@ fn check_variant_kinds(cx: &Ctxt, input: &Enum<'_>) {
                 None => first_transport = Some(variant.ident),
             }
         }
-        if variant.kind() == Kind::Local {
-            if let Some(retry) = &attrs.retry {
-                cx.error_spanned_by(
-                    &retry.lit,
-                    "`retry` needs `status = …`, `transport` or `other` on the same variant; a variant without them is a local error that is never sent, so never retried",
-                );
-            }
+        if variant.kind() == Kind::Local
+            && let Some(retry) = &attrs.retry
+        {
+            cx.error_spanned_by(
+                &retry.lit,
+                "`retry` needs `status = …`, `transport` or `other` on the same variant; a variant without them is a local error that is never sent, so never retried",
+            );
         }
     }
 }
@@ -108,13 +108,12 @@ fn check_statuses(cx: &Ctxt, input: &Enum<'_>) {
     let mut exact: BTreeMap<u64, &syn::Ident> = BTreeMap::new();
     let mut ranges: Vec<Claim<'_>> = Vec::new();
     for variant in &input.variants {
-        let Some(status) = &variant.attrs.status else { continue };
+        let Some(status) = &variant.attrs.status else {
+            continue;
+        };
         for item in &status.items {
             if !(100..=599).contains(&item.lo) || !(100..=599).contains(&item.hi) {
-                cx.error_spanned_by(
-                    &item.tokens,
-                    "an HTTP status is a number from 100 to 599",
-                );
+                cx.error_spanned_by(&item.tokens, "an HTTP status is a number from 100 to 599");
                 continue;
             }
             if item.lo > item.hi {
@@ -145,7 +144,11 @@ fn check_statuses(cx: &Ctxt, input: &Enum<'_>) {
                     );
                     continue;
                 }
-                ranges.push(Claim { variant: variant.ident, lo: item.lo, hi: item.hi });
+                ranges.push(Claim {
+                    variant: variant.ident,
+                    lo: item.lo,
+                    hi: item.hi,
+                });
             } else if let Some(prior) = exact.get(&item.lo) {
                 let what = if *prior == variant.ident {
                     "is listed twice on this variant".to_owned()
@@ -154,7 +157,10 @@ fn check_statuses(cx: &Ctxt, input: &Enum<'_>) {
                 };
                 cx.error_spanned_by(
                     &item.tokens,
-                    format!("status {} {what}: each status belongs to one variant", item.lo),
+                    format!(
+                        "status {} {what}: each status belongs to one variant",
+                        item.lo
+                    ),
                 );
             } else {
                 exact.insert(item.lo, variant.ident);
@@ -163,7 +169,9 @@ fn check_statuses(cx: &Ctxt, input: &Enum<'_>) {
     }
     // A status inside a range of the same variant would never be told apart.
     for variant in &input.variants {
-        let Some(status) = &variant.attrs.status else { continue };
+        let Some(status) = &variant.attrs.status else {
+            continue;
+        };
         for item in status.items.iter().filter(|i| !i.is_range) {
             if let Some(range) = status
                 .items
@@ -184,7 +192,7 @@ fn check_statuses(cx: &Ctxt, input: &Enum<'_>) {
 
 fn check_fields(cx: &Ctxt, variant: &Variant<'_>) {
     let kind = variant.kind();
-    let mut seen: BTreeMap<String, &syn::Ident> = BTreeMap::new();
+    let mut seen: BTreeMap<String, &syn::Member> = BTreeMap::new();
     for field in &variant.fields {
         let Some(attr) = &field.attr else { continue };
         match kind {
@@ -219,17 +227,24 @@ fn check_fields(cx: &Ctxt, variant: &Variant<'_>) {
                         "a `header` field of the `other` variant must be an `Option<…>`: that variant takes every response, with or without the header",
                     );
                 }
-                format!("header {}", name.value().to_ascii_lowercase())
+                format!("header = \"{}\"", name.value().to_ascii_lowercase())
             }
             role => role.name().to_owned(),
         };
         if let Some(first) = seen.get(&slot) {
+            let first = match first {
+                syn::Member::Named(ident) => ident.to_string(),
+                syn::Member::Unnamed(index) => index.index.to_string(),
+            };
             cx.error_spanned_by(
                 &attr.key,
-                format!("`{}` already has a `{slot}` field (`{first}`)", variant.ident),
+                format!(
+                    "`{}` already has a `{slot}` field, `{first}`: a variant has at most one",
+                    variant.ident
+                ),
             );
         } else {
-            seen.insert(slot, &attr.key);
+            seen.insert(slot, &field.member);
         }
     }
 }
@@ -260,13 +275,17 @@ fn check_knows_its_retry(cx: &Ctxt, variant: &Variant<'_>) {
             ),
         ),
         Kind::Status => {
-            let Some(status) = &variant.attrs.status else { return };
+            let Some(status) = &variant.attrs.status else {
+                return;
+            };
             let mut kinds = status
                 .items
                 .iter()
                 .filter(|i| i.lo <= i.hi && i.hi <= 599)
                 .flat_map(|i| (i.lo..=i.hi).map(|code| (code, default_retry(code))));
-            let Some((first_code, first)) = kinds.next() else { return };
+            let Some((first_code, first)) = kinds.next() else {
+                return;
+            };
             if let Some((code, kind)) = kinds.find(|(_, k)| *k != first) {
                 cx.error_spanned_by(
                     &status.tokens,

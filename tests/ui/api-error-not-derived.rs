@@ -1,0 +1,12 @@
+use apifault::ApiError;
+
+fn classify<E: ApiError>(_: &E) {}
+
+#[derive(Debug)]
+enum Plain {
+    NotFound,
+}
+
+fn main() {
+    classify(&Plain::NotFound);
+}

@@ -1,0 +1,8 @@
+use apifault::ApiError;
+
+#[derive(ApiError)]
+struct NotAnEnum {
+    status: u16,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use apifault::ApiError;
+
+#[derive(ApiError)]
+enum E {
+    #[api(transport)]
+    Io(std::io::Error),
+    #[api(transport)]
+    Tls(String),
+}
+
+fn main() {}

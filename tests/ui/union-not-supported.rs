@@ -1,0 +1,8 @@
+use apifault::ApiError;
+
+#[derive(ApiError)]
+union NotAnEnum {
+    status: u16,
+}
+
+fn main() {}
