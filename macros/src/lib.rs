@@ -1,9 +1,10 @@
 //! Procedural macros of [apifault](https://docs.rs/apifault):
-//! `#[derive(ApiError)]`. Depend on `apifault`, which re-exports them and
+//! `#[derive(ApiError)]` and `#[retry]`. Depend on `apifault`, which re-exports them and
 //! holds the documentation and the runtime the generated code calls.
 
 mod ctxt;
 mod derive;
+mod retry;
 
 use proc_macro::TokenStream;
 
@@ -14,4 +15,12 @@ use proc_macro::TokenStream;
 pub fn derive_api_error(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     derive::derive(&input).into()
+}
+
+/// Retries the function as its error type says: `Retry::Never` errors stop
+/// at once, `Backoff` ones wait the policy's delay, `After` ones wait the
+/// server's hint. See `apifault::retry` (the attribute) for the arguments.
+#[proc_macro_attribute]
+pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
+    retry::retry(args.into(), item.into()).into()
 }

@@ -6,7 +6,12 @@ use core::marker::PhantomData;
 use core::str::FromStr;
 use core::time::Duration;
 
-pub use crate::{ApiError, FromResponse, RateLimit, ResponseParts, Retry, TransportError};
+pub use crate::engine::{Attempts, RetryResult};
+pub use crate::{
+    ApiError, AsPolicy, FromResponse, Jitter, RateLimit, ResponseParts, Retry, RetryPolicy,
+    TransportError,
+};
+pub use core::ops::ControlFlow;
 pub use http::{HeaderMap, HeaderName, StatusCode};
 pub use serde::de::DeserializeOwned;
 

@@ -85,15 +85,26 @@
 
 #![deny(missing_docs)]
 
+mod budget;
+mod clock;
+mod engine;
 mod error;
 pub mod headers;
+mod policy;
 mod response;
+pub mod testing;
 
 #[doc(hidden)]
 pub mod __private;
 
+pub use budget::{BudgetStore, LocalBudget, RetryBudget};
+pub use clock::{Clock, ManualClock, Sleep};
+pub use engine::{
+    RetryReport, retry, retry_blocking, retry_blocking_with_report, retry_with_report,
+};
 pub use error::{ApiError, Retry, TransportError};
 pub use headers::RateLimit;
+pub use policy::{AsPolicy, GiveUpEvent, Jitter, RetryEvent, RetryPolicy, StopReason};
 pub use response::{FromResponse, ResponseParts};
 
 /// Derives [`ApiError`] (and [`FromResponse`] when the enum has an
@@ -112,6 +123,72 @@ pub use response::{FromResponse, ResponseParts};
 /// ```
 #[cfg(feature = "derive")]
 pub use apifault_macros::ApiError;
+
+/// Retries a client function exactly as its error type says.
+///
+/// On an `async fn` or a plain `fn` (free, or a method taking `&self`,
+/// `&mut self` or `self`; generic; in an `impl` of a trait) returning
+/// `Result<_, E>` with `E: ApiError`. The body runs once per attempt with the
+/// arguments borrowed; `?` and `return` end one attempt. The signature,
+/// attributes and doc comments are kept, and the error returned is the last
+/// attempt's own.
+///
+/// | argument | meaning |
+/// |---|---|
+/// | `policy = EXPR` | a [`RetryPolicy`] or `&RetryPolicy`, evaluated once per call (may use `self` and the arguments) |
+/// | `max_retries = 4` | [`RetryPolicy::max_retries`] |
+/// | `base = "2s"`, `max_delay = "30s"`, `max_elapsed = "2m"`, `max_server_wait = "5m"` | durations as `"250ms"`, `"2s"`, `"1m"`, `"1h"`, checked at compile time |
+/// | `factor = 2.0` | [`RetryPolicy::factor`] |
+/// | `jitter = "none" \| "full" \| "equal" \| "decorrelated"` | [`Jitter`] |
+/// | `idempotent = false` | retry only errors that are [`ApiError::safe_to_resend`]: nothing the API may have applied is sent twice |
+///
+/// Knobs start from [`RetryPolicy::default`]; `policy` and knobs do not mix
+/// (but `idempotent` goes with either).
+///
+/// ```
+/// use apifault::{ApiError, RetryPolicy};
+/// use std::time::Duration;
+///
+/// #[derive(Debug, ApiError)]
+/// enum TitleError {
+///     #[api(status = 404)]
+///     NotFound,
+///     #[api(status = 503)]
+///     Unavailable,
+/// }
+///
+/// struct Client {
+///     policy: RetryPolicy,
+///     calls: std::cell::Cell<u32>,
+/// }
+///
+/// impl Client {
+///     /// Fails twice with 503, then succeeds.
+///     #[apifault::retry(policy = self.policy)]
+///     fn get_title(&self, id: u64) -> Result<String, TitleError> {
+///         self.calls.set(self.calls.get() + 1);
+///         if self.calls.get() < 3 { Err(TitleError::Unavailable) } else { Ok(format!("title {id}")) }
+///     }
+///
+///     #[apifault::retry(max_retries = 4, base = "2s", max_delay = "30s", jitter = "full", idempotent = false)]
+///     async fn create_title(&self, name: &str) -> Result<String, TitleError> {
+///         Err(TitleError::NotFound)
+///     }
+/// }
+///
+/// let client = Client {
+///     policy: RetryPolicy::default().clock(apifault::ManualClock::new()),
+///     calls: Default::default(),
+/// };
+/// assert_eq!(client.get_title(7).unwrap(), "title 7");
+/// assert_eq!(client.calls.get(), 3);
+/// ```
+///
+/// A body that moves an argument fails to compile with "value moved here,
+/// in previous iteration of loop": each attempt needs the argument again, so
+/// clone it inside the body or take it by reference.
+#[cfg(feature = "derive")]
+pub use apifault_macros::retry;
 
 /// The README's example, compiled and run as a doc test.
 #[cfg(doctest)]

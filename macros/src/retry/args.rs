@@ -1,0 +1,285 @@
+//! Reads `#[apifault::retry(...)]`'s arguments and the function it is on.
+//! As in the derive, each bad argument is recorded and parsing goes on.
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::parse::{Parse, ParseStream};
+use syn::{Attribute, Expr, Ident, LitBool, LitInt, LitStr, Signature, Token, Visibility};
+
+use crate::ctxt::Ctxt;
+
+const KNOBS: &str = "`policy`, `max_retries`, `base`, `factor`, `max_delay`, `max_elapsed`, `max_server_wait`, `jitter`, `idempotent`";
+
+#[derive(Default)]
+pub(crate) struct Args {
+    pub(crate) policy: Option<(Ident, Expr)>,
+    pub(crate) knobs: Vec<Knob>,
+    pub(crate) idempotent: Option<(Ident, bool)>,
+}
+
+pub(crate) struct Knob {
+    pub(crate) key: Ident,
+    pub(crate) value: KnobValue,
+}
+
+pub(crate) enum KnobValue {
+    MaxRetries(u32),
+    Duration(u64),
+    Factor(f64),
+    Jitter(&'static str),
+}
+
+impl Args {
+    pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
+        let mut args = Args::default();
+        let parser = syn::meta::parser(|meta| {
+            if let Err(error) = args.parse_one(&meta) {
+                cx.syn_error(error);
+                skip_to_comma(meta.input)?;
+            }
+            Ok(())
+        });
+        if let Err(error) = syn::parse::Parser::parse2(parser, tokens) {
+            cx.syn_error(error);
+        }
+        args.check(cx);
+        args
+    }
+
+    fn parse_one(&mut self, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+        let key = meta.path.get_ident().cloned().ok_or_else(|| {
+            syn::Error::new_spanned(&meta.path, format!("expected one of {KNOBS}"))
+        })?;
+        let name = key.to_string();
+        let seen = match name.as_str() {
+            "policy" => self.policy.is_some(),
+            "idempotent" => self.idempotent.is_some(),
+            _ => self.knobs.iter().any(|k| k.key == key),
+        };
+        if seen {
+            return Err(syn::Error::new_spanned(
+                &key,
+                format!("duplicate `{key}`: give it once"),
+            ));
+        }
+        if !meta.input.peek(Token![=]) {
+            let known = matches!(
+                name.as_str(),
+                "policy"
+                    | "max_retries"
+                    | "base"
+                    | "factor"
+                    | "max_delay"
+                    | "max_elapsed"
+                    | "max_server_wait"
+                    | "jitter"
+                    | "idempotent"
+            );
+            if known {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format!("`{key}` needs a value: `{key} = …`"),
+                ));
+            }
+        }
+        match name.as_str() {
+            "policy" => {
+                let expr: Expr = meta.value()?.parse()?;
+                self.policy = Some((key, expr));
+            }
+            "idempotent" => {
+                let lit: LitBool = meta.value()?.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        "expected `idempotent = true` or `idempotent = false`",
+                    )
+                })?;
+                self.idempotent = Some((key, lit.value));
+            }
+            "max_retries" => {
+                let lit: LitInt = meta.value()?.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        "expected a number of retries, like `max_retries = 4`",
+                    )
+                })?;
+                let n = lit.base10_parse::<u32>().map_err(|_| {
+                    syn::Error::new_spanned(
+                        &lit,
+                        "expected a number of retries from 0 to 4294967295",
+                    )
+                })?;
+                self.knobs.push(Knob {
+                    key,
+                    value: KnobValue::MaxRetries(n),
+                });
+            }
+            "base" | "max_delay" | "max_elapsed" | "max_server_wait" => {
+                let lit: LitStr = meta.value()?.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        format!("expected a duration in quotes, like `{key} = \"2s\"`"),
+                    )
+                })?;
+                let millis = parse_duration(&lit.value()).ok_or_else(|| {
+                    syn::Error::new_spanned(
+                        &lit,
+                        format!(
+                            "{:?} is not a duration: write a whole number and a unit, like \"250ms\", \"2s\", \"1m\" or \"1h\"",
+                            lit.value()
+                        ),
+                    )
+                })?;
+                self.knobs.push(Knob {
+                    key,
+                    value: KnobValue::Duration(millis),
+                });
+            }
+            "factor" => {
+                let value = meta.value()?;
+                let span = value.span();
+                let factor = if value.peek(syn::LitFloat) {
+                    value.parse::<syn::LitFloat>()?.base10_parse::<f64>()?
+                } else if value.peek(LitInt) {
+                    value.parse::<LitInt>()?.base10_parse::<f64>()?
+                } else {
+                    return Err(value.error("expected a number, like `factor = 2.0`"));
+                };
+                if !(factor.is_finite() && factor >= 1.0) {
+                    return Err(syn::Error::new(
+                        span,
+                        "`factor` must be at least 1.0, or delays would shrink",
+                    ));
+                }
+                self.knobs.push(Knob {
+                    key,
+                    value: KnobValue::Factor(factor),
+                });
+            }
+            "jitter" => {
+                let lit: LitStr = meta.value()?.parse().map_err(|e| {
+                    syn::Error::new(e.span(), "expected `jitter = \"none\"`, `\"full\"`, `\"equal\"` or `\"decorrelated\"`")
+                })?;
+                let jitter = match lit.value().as_str() {
+                    "none" => "None",
+                    "full" => "Full",
+                    "equal" => "Equal",
+                    "decorrelated" => "Decorrelated",
+                    other => {
+                        return Err(syn::Error::new_spanned(
+                            &lit,
+                            format!(
+                                "unknown jitter `{other}`; expected \"none\", \"full\", \"equal\" or \"decorrelated\""
+                            ),
+                        ));
+                    }
+                };
+                self.knobs.push(Knob {
+                    key,
+                    value: KnobValue::Jitter(jitter),
+                });
+            }
+            _ => {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format!("unknown argument `{key}`; expected one of {KNOBS}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check(&self, cx: &Ctxt) {
+        if self.policy.is_some() {
+            for knob in &self.knobs {
+                cx.error_spanned_by(
+                    &knob.key,
+                    format!(
+                        "`{}` cannot be combined with `policy = …`: set it on the policy (`.{}(…)`), or drop `policy` and use knobs only",
+                        knob.key,
+                        knob.key
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// `"250ms"`, `"2s"`, `"1m"`, `"1h"` as milliseconds: digits then a unit,
+/// nothing else.
+pub(crate) fn parse_duration(text: &str) -> Option<u64> {
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (digits, unit) = text.split_at(split);
+    if digits.is_empty() {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    let scale = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return None,
+    };
+    n.checked_mul(scale)
+}
+
+fn skip_to_comma(input: ParseStream<'_>) -> syn::Result<()> {
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((tt, next)) = rest.token_tree() {
+            if let TokenTree::Punct(punct) = &tt
+                && punct.as_char() == ','
+            {
+                return Ok(((), rest));
+            }
+            rest = next;
+        }
+        Ok(((), rest))
+    })
+}
+
+/// The function under the attribute, with its body kept as tokens.
+pub(crate) struct RetryFn {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) sig: Signature,
+    /// `None` for a declaration without a body (`fn f();`).
+    pub(crate) body: Option<proc_macro2::Group>,
+    pub(crate) semi: Option<Token![;]>,
+}
+
+impl Parse for RetryFn {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        let sig: Signature = input.parse()?;
+        if input.peek(Token![;]) {
+            let semi = input.parse()?;
+            return Ok(RetryFn {
+                attrs,
+                vis,
+                sig,
+                body: None,
+                semi: Some(semi),
+            });
+        }
+        let body = input.step(|cursor| match cursor.token_tree() {
+            Some((TokenTree::Group(group), next))
+                if group.delimiter() == proc_macro2::Delimiter::Brace =>
+            {
+                Ok((group, next))
+            }
+            _ => Err(cursor.error("expected the function's body")),
+        })?;
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens after the function's body"));
+        }
+        Ok(RetryFn {
+            attrs,
+            vis,
+            sig,
+            body: Some(body),
+            semi: None,
+        })
+    }
+}

@@ -1,0 +1,190 @@
+//! Rewrites the function: its body runs once per attempt inside a loop, as a
+//! non-`move` `async` block (or closure, for a blocking function), so that
+//! `?` and `return` end one attempt, arguments are borrowed afresh each time,
+//! and the future stays `Send`. No helper item is emitted, so the attribute
+//! works in trait impls too.
+
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ReturnType, Type};
+
+use super::args::{Args, KnobValue, RetryFn};
+
+pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> TokenStream {
+    let RetryFn {
+        attrs, vis, sig, ..
+    } = item;
+    let (inner_attrs, body) = lift_inner_attrs(body);
+    let asynchronous = sig.asyncness.is_some();
+
+    let mixed = Span::mixed_site();
+    let policy = Ident::new("__apifault_policy", mixed);
+    let attempts = Ident::new("__apifault_attempts", mixed);
+    let result = Ident::new("__apifault_result", mixed);
+    let delay = Ident::new("__apifault_delay", mixed);
+
+    let policy_expr = match &args.policy {
+        Some((_, expr)) => {
+            // A body that may mutate `self` borrows it mutably each attempt,
+            // so the policy must not stay borrowed from it: keep a cheap
+            // clone (it shares its hooks and budget).
+            if may_mutate_self(sig) {
+                quote_spanned!(expr.span()=> ::core::clone::Clone::clone(
+                    ::apifault::__private::AsPolicy::as_policy(&(#expr))
+                ))
+            } else {
+                quote_spanned!(expr.span()=> &(#expr))
+            }
+        }
+        None => knob_policy(args),
+    };
+    let idempotent = match &args.idempotent {
+        Some((_, value)) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    };
+    let fake_ret = replace_impl_trait(ret);
+    let check = quote_spanned!(ret.span()=> #attempts.check(#result));
+
+    let attempt = if asynchronous {
+        quote_spanned! {mixed=>
+            async {
+                #[allow(unreachable_code, clippy::diverging_sub_expression)]
+                if false {
+                    let __apifault_fake_return: #fake_ret = loop {};
+                    return __apifault_fake_return;
+                }
+                #body
+            }
+            .await
+        }
+    } else {
+        quote_spanned! {mixed=>
+            (|| -> #fake_ret { #body })()
+        }
+    };
+    let wait = if asynchronous {
+        quote_spanned!(mixed=> #attempts.wait(#delay).await)
+    } else {
+        quote_spanned!(mixed=> #attempts.wait_blocking(#delay))
+    };
+
+    quote_spanned! {mixed=>
+        #(#attrs)*
+        #vis #sig {
+            #(#inner_attrs)*
+            let #policy = #policy_expr;
+            let mut #attempts = ::apifault::__private::Attempts::start(
+                ::apifault::__private::AsPolicy::as_policy(&#policy),
+                #idempotent,
+                #asynchronous,
+            );
+            loop {
+                let #result = #attempt;
+                match #check {
+                    ::apifault::__private::ControlFlow::Break(#result) => return #result,
+                    ::apifault::__private::ControlFlow::Continue(#delay) => #wait,
+                }
+            }
+        }
+    }
+}
+
+/// A policy from inline knobs: the default policy with each knob applied.
+fn knob_policy(args: &Args) -> TokenStream {
+    let setters = args.knobs.iter().map(|knob| {
+        let key = &knob.key;
+        let value = match &knob.value {
+            KnobValue::MaxRetries(n) => quote!(#n),
+            KnobValue::Duration(millis) => quote!(::core::time::Duration::from_millis(#millis)),
+            KnobValue::Factor(f) => quote!(#f),
+            KnobValue::Jitter(name) => {
+                let variant = Ident::new(name, key.span());
+                quote!(::apifault::__private::Jitter::#variant)
+            }
+        };
+        quote!(.#key(#value))
+    });
+    quote!(<::apifault::__private::RetryPolicy as ::core::default::Default>::default() #(#setters)*)
+}
+
+/// Any receiver but `&self` (`&mut self`, `mut self`, `self: &mut Self`, …).
+fn may_mutate_self(sig: &syn::Signature) -> bool {
+    match sig.inputs.first() {
+        Some(FnArg::Receiver(receiver)) => {
+            !matches!(receiver.kind, syn::ReceiverKind::Reference(_, _, None))
+                || receiver.mutability.is_some()
+        }
+        _ => false,
+    }
+}
+
+/// `#![...]` at the top of the body belongs to the function, not to the
+/// block that runs once per attempt.
+fn lift_inner_attrs(body: &Group) -> (Vec<TokenStream>, Group) {
+    let tokens: Vec<TokenTree> = body.stream().into_iter().collect();
+    let mut lifted = Vec::new();
+    let mut rest = tokens.as_slice();
+    while let [
+        TokenTree::Punct(pound),
+        TokenTree::Punct(bang),
+        TokenTree::Group(group),
+        tail @ ..,
+    ] = rest
+    {
+        if pound.as_char() != '#'
+            || bang.as_char() != '!'
+            || group.delimiter() != Delimiter::Bracket
+        {
+            break;
+        }
+        lifted.push(quote!(#pound #bang #group));
+        rest = tail;
+    }
+    let mut inner = Group::new(Delimiter::Brace, rest.iter().cloned().collect());
+    inner.set_span(body.span());
+    (lifted, inner)
+}
+
+/// The return type with every `impl Trait` replaced by `_`, for the type
+/// annotations that pin the attempt's output type.
+fn replace_impl_trait(ty: &Type) -> TokenStream {
+    fn walk(tokens: TokenStream) -> TokenStream {
+        let mut out = TokenStream::new();
+        let mut iter = tokens.into_iter().peekable();
+        while let Some(tt) = iter.next() {
+            match tt {
+                TokenTree::Ident(ident) if ident == "impl" => {
+                    // Skip the bounds up to the next `,` or `>` at this depth.
+                    let mut depth = 0usize;
+                    while let Some(next) = iter.peek() {
+                        match next {
+                            TokenTree::Punct(p) if p.as_char() == '<' => depth += 1,
+                            TokenTree::Punct(p) if p.as_char() == '>' && depth == 0 => break,
+                            TokenTree::Punct(p) if p.as_char() == '>' => depth -= 1,
+                            TokenTree::Punct(p) if p.as_char() == ',' && depth == 0 => break,
+                            _ => {}
+                        }
+                        iter.next();
+                    }
+                    out.extend(quote!(_));
+                }
+                TokenTree::Group(group) => {
+                    let mut new = Group::new(group.delimiter(), walk(group.stream()));
+                    new.set_span(group.span());
+                    out.extend(std::iter::once(TokenTree::Group(new)));
+                }
+                other => out.extend(std::iter::once(other)),
+            }
+        }
+        out
+    }
+    walk(ty.to_token_stream())
+}
+
+pub(crate) fn return_type(sig: &syn::Signature) -> Option<&Type> {
+    match &sig.output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => Some(ty),
+    }
+}

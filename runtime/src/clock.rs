@@ -1,0 +1,263 @@
+//! Where the retry engine reads the time and waits: the [`Clock`] trait, the
+//! default clock, and [`ManualClock`] for tests that must never really sleep.
+
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+/// A boxed wait, as returned by [`Clock::sleep`]. Boxing happens only when the
+/// engine actually waits, never on the path where the first attempt succeeds.
+pub type Sleep = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// A source of time for the retry engine.
+///
+/// The engine uses its default clock unless a policy names another with
+/// [`RetryPolicy::clock`](crate::RetryPolicy::clock): with the `tokio`
+/// feature, async waits use `tokio::time` (so that `#[tokio::test(start_paused
+/// = true)]` makes them instant), and blocking waits use the thread's sleep.
+/// Implement it to run on another async runtime or to drive time in tests.
+///
+/// ```
+/// use apifault::{Clock, ManualClock};
+/// use std::time::Duration;
+///
+/// let clock = ManualClock::new();
+/// let start = clock.now();
+/// clock.sleep_blocking(Duration::from_secs(3));
+/// assert_eq!(clock.now() - start, Duration::from_secs(3));
+/// ```
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current instant of this clock.
+    fn now(&self) -> Instant;
+    /// Waits `duration`, blocking the thread.
+    fn sleep_blocking(&self, duration: Duration);
+    /// A future that completes after `duration`.
+    fn sleep(&self, duration: Duration) -> Sleep;
+}
+
+/// A clock whose time moves only when something sleeps on it or calls
+/// [`advance`](ManualClock::advance); sleeping returns at once. Clones share
+/// one timeline, so a test can keep a clone to read what the engine waited.
+///
+/// ```
+/// use apifault::{ApiError, ManualClock, Retry, RetryPolicy};
+/// use std::time::Duration;
+///
+/// #[derive(Debug, ApiError)]
+/// enum E {
+///     #[api(status = 503)]
+///     Unavailable,
+/// }
+///
+/// let clock = ManualClock::new();
+/// let policy = RetryPolicy::exponential(Duration::from_secs(2))
+///     .jitter(apifault::Jitter::None)
+///     .max_retries(3)
+///     .clock(clock.clone());
+/// let result: Result<(), E> = apifault::retry_blocking(&policy, || Err(E::Unavailable));
+/// assert!(result.is_err());
+/// assert_eq!(clock.sleeps(), [2, 4, 8].map(Duration::from_secs));
+/// ```
+#[derive(Clone, Debug)]
+pub struct ManualClock {
+    inner: Arc<Mutex<ManualState>>,
+}
+
+#[derive(Debug)]
+struct ManualState {
+    start: Instant,
+    offset: Duration,
+    sleeps: Vec<Duration>,
+}
+
+impl ManualClock {
+    /// A clock standing at the real current instant, with nothing slept.
+    #[must_use]
+    pub fn new() -> Self {
+        ManualClock {
+            inner: Arc::new(Mutex::new(ManualState {
+                start: Instant::now(),
+                offset: Duration::ZERO,
+                sleeps: Vec::new(),
+            })),
+        }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut ManualState) -> R) -> R {
+        // A panic while holding the lock leaves plain data behind: keep going.
+        f(&mut self.inner.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Moves time forward without recording a sleep.
+    ///
+    /// ```
+    /// # use apifault::{Clock, ManualClock};
+    /// # use std::time::Duration;
+    /// let clock = ManualClock::new();
+    /// let start = clock.now();
+    /// clock.advance(Duration::from_millis(1500));
+    /// assert_eq!(clock.now() - start, Duration::from_millis(1500));
+    /// assert!(clock.sleeps().is_empty());
+    /// ```
+    pub fn advance(&self, duration: Duration) {
+        self.with(|s| s.offset = s.offset.saturating_add(duration));
+    }
+
+    /// Every sleep so far, in order.
+    ///
+    /// ```
+    /// # use apifault::{Clock, ManualClock};
+    /// # use std::time::Duration;
+    /// let clock = ManualClock::new();
+    /// clock.sleep_blocking(Duration::from_secs(1));
+    /// assert_eq!(clock.sleeps(), [Duration::from_secs(1)]);
+    /// ```
+    #[must_use]
+    pub fn sleeps(&self) -> Vec<Duration> {
+        self.with(|s| s.sleeps.clone())
+    }
+
+    /// How far time has moved since the clock was made.
+    ///
+    /// ```
+    /// # use apifault::{Clock, ManualClock};
+    /// # use std::time::Duration;
+    /// let clock = ManualClock::new();
+    /// clock.sleep_blocking(Duration::from_secs(2));
+    /// clock.advance(Duration::from_secs(1));
+    /// assert_eq!(clock.elapsed(), Duration::from_secs(3));
+    /// ```
+    #[must_use]
+    pub fn elapsed(&self) -> Duration {
+        self.with(|s| s.offset)
+    }
+
+    fn record(&self, duration: Duration) {
+        self.with(|s| {
+            s.offset = s.offset.saturating_add(duration);
+            s.sleeps.push(duration);
+        });
+    }
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Instant {
+        self.with(|s| s.start.checked_add(s.offset).unwrap_or(s.start))
+    }
+
+    fn sleep_blocking(&self, duration: Duration) {
+        self.record(duration);
+    }
+
+    fn sleep(&self, duration: Duration) -> Sleep {
+        self.record(duration);
+        Box::pin(core::future::ready(()))
+    }
+}
+
+/// The clock used when a policy names none.
+pub(crate) mod default {
+    use core::time::Duration;
+    use std::time::Instant;
+
+    /// Now, as async waits see it: tokio's clock (pausable in tests) when
+    /// the `tokio` feature is on.
+    pub(crate) fn now_async() -> Instant {
+        #[cfg(feature = "tokio")]
+        {
+            tokio::time::Instant::now().into_std()
+        }
+        #[cfg(not(feature = "tokio"))]
+        {
+            Instant::now()
+        }
+    }
+
+    pub(crate) fn now_blocking() -> Instant {
+        Instant::now()
+    }
+
+    pub(crate) async fn sleep(duration: Duration) {
+        #[cfg(feature = "tokio")]
+        {
+            tokio::time::sleep(duration).await;
+        }
+        #[cfg(not(feature = "tokio"))]
+        {
+            thread_timer::sleep(duration).await;
+        }
+    }
+
+    pub(crate) fn sleep_blocking(duration: Duration) {
+        std::thread::sleep(duration);
+    }
+
+    /// Without tokio, a wait runs on a short-lived thread that wakes the
+    /// task: slower than a runtime's timer, but correct on any executor.
+    /// Users of another runtime should give the policy a `Clock` using its
+    /// timer instead.
+    #[cfg(not(feature = "tokio"))]
+    mod thread_timer {
+        use core::future::Future;
+        use core::pin::Pin;
+        use core::task::{Context, Poll, Waker};
+        use core::time::Duration;
+        use std::sync::{Arc, Mutex};
+
+        struct Shared {
+            done: bool,
+            waker: Option<Waker>,
+        }
+
+        struct ThreadSleep {
+            duration: Duration,
+            shared: Option<Arc<Mutex<Shared>>>,
+        }
+
+        pub(super) fn sleep(duration: Duration) -> impl Future<Output = ()> {
+            ThreadSleep {
+                duration,
+                shared: None,
+            }
+        }
+
+        impl Future for ThreadSleep {
+            type Output = ();
+            fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+                let duration = self.duration;
+                let shared = self.shared.get_or_insert_with(|| {
+                    let shared = Arc::new(Mutex::new(Shared {
+                        done: false,
+                        waker: None,
+                    }));
+                    let timer = Arc::clone(&shared);
+                    std::thread::spawn(move || {
+                        std::thread::sleep(duration);
+                        let mut state = timer.lock().unwrap_or_else(|e| e.into_inner());
+                        state.done = true;
+                        if let Some(waker) = state.waker.take() {
+                            waker.wake();
+                        }
+                    });
+                    shared
+                });
+                let mut state = shared.lock().unwrap_or_else(|e| e.into_inner());
+                if state.done {
+                    Poll::Ready(())
+                } else {
+                    state.waker = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,461 @@
+//! The retry engine: [`retry`], [`retry_blocking`] and their `_with_report`
+//! forms, all driven by one non-generic state machine ([`Attempts`]) that
+//! `#[apifault::retry]` uses too.
+
+use core::future::Future;
+use core::ops::ControlFlow;
+use core::sync::atomic::{AtomicU64, Ordering};
+use core::time::Duration;
+use std::time::Instant;
+
+use crate::clock::default as default_clock;
+use crate::error::{ApiError, Retry};
+use crate::policy::{GiveUpEvent, RetryEvent, RetryPolicy, StopReason};
+
+/// What happened during one retried call.
+///
+/// ```
+/// use apifault::{ApiError, ManualClock, RetryPolicy, StopReason};
+/// use std::time::Duration;
+///
+/// #[derive(Debug, ApiError)]
+/// enum E {
+///     #[api(status = 503)]
+///     Unavailable,
+/// }
+///
+/// let policy = RetryPolicy::exponential(Duration::from_secs(1))
+///     .jitter(apifault::Jitter::None)
+///     .clock(ManualClock::new());
+/// let mut failures = 2;
+/// let (result, report) = apifault::retry_blocking_with_report(&policy, || {
+///     if failures > 0 { failures -= 1; Err(E::Unavailable) } else { Ok("done") }
+/// });
+/// assert_eq!(result.unwrap(), "done");
+/// assert_eq!(report.attempts, 3);
+/// assert_eq!(report.waited, Duration::from_secs(3));
+/// assert_eq!(report.stop, StopReason::Succeeded);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryReport {
+    /// Attempts made, the last one included.
+    pub attempts: u32,
+    /// Total time spent waiting between attempts.
+    pub waited: Duration,
+    /// Time from the start of the call to its end.
+    pub elapsed: Duration,
+    /// Why the engine stopped.
+    pub stop: StopReason,
+}
+
+/// Calls `op` until it succeeds or the policy says stop, waiting between
+/// attempts as the error and the policy say. Returns the last result: on
+/// failure, the last real error, not a wrapper.
+///
+/// Dropping the returned future cancels the attempt in flight and every
+/// later one; nothing runs in the background.
+///
+/// ```
+/// use apifault::{ApiError, RetryPolicy};
+/// use std::time::Duration;
+///
+/// #[derive(Debug, ApiError)]
+/// enum E {
+///     #[api(status = 429)]
+///     RateLimited { #[api(retry_after)] wait: Option<Duration> },
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let mut calls = 0;
+/// let result = apifault::retry(&RetryPolicy::default(), || {
+///     calls += 1;
+///     let outcome = if calls < 3 { Err(E::RateLimited { wait: Some(Duration::from_secs(7)) }) } else { Ok(calls) };
+///     async move { outcome }
+/// })
+/// .await;
+/// assert_eq!(result.unwrap(), 3);
+/// # }
+/// ```
+pub async fn retry<T, E, F, Fut>(policy: &RetryPolicy, op: F) -> Result<T, E>
+where
+    E: ApiError,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    retry_with_report(policy, op).await.0
+}
+
+/// [`retry`], also returning what happened: attempts, time waited, and why
+/// it stopped.
+///
+/// ```
+/// use apifault::{ApiError, RetryPolicy, StopReason};
+///
+/// #[derive(Debug, ApiError)]
+/// enum E {
+///     #[api(status = 404)]
+///     NotFound,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let (result, report) =
+///     apifault::retry_with_report(&RetryPolicy::default(), || async { Err::<(), _>(E::NotFound) }).await;
+/// assert!(matches!(result, Err(E::NotFound)));
+/// assert_eq!((report.attempts, report.stop), (1, StopReason::NotRetryable));
+/// # }
+/// ```
+pub async fn retry_with_report<T, E, F, Fut>(
+    policy: &RetryPolicy,
+    mut op: F,
+) -> (Result<T, E>, RetryReport)
+where
+    E: ApiError,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut attempts = Attempts::start(policy, None, true);
+    loop {
+        match attempts.check(op().await) {
+            ControlFlow::Break(result) => return (result, attempts.report()),
+            ControlFlow::Continue(delay) => attempts.wait(delay).await,
+        }
+    }
+}
+
+/// [`retry`] for blocking code: waits block the thread (or advance a
+/// [`ManualClock`](crate::ManualClock)).
+///
+/// ```
+/// use apifault::{ApiError, ManualClock, RetryPolicy};
+///
+/// #[derive(Debug, ApiError)]
+/// enum E {
+///     #[api(status = 502)]
+///     BadGateway,
+/// }
+///
+/// let policy = RetryPolicy::default().clock(ManualClock::new());
+/// let mut calls = 0;
+/// let result = apifault::retry_blocking(&policy, || {
+///     calls += 1;
+///     if calls == 1 { Err(E::BadGateway) } else { Ok(calls) }
+/// });
+/// assert_eq!(result.unwrap(), 2);
+/// ```
+pub fn retry_blocking<T, E, F>(policy: &RetryPolicy, op: F) -> Result<T, E>
+where
+    E: ApiError,
+    F: FnMut() -> Result<T, E>,
+{
+    retry_blocking_with_report(policy, op).0
+}
+
+/// [`retry_blocking`], also returning a [`RetryReport`].
+///
+/// ```
+/// use apifault::{ApiError, ManualClock, RetryPolicy, StopReason};
+///
+/// #[derive(Debug, ApiError)]
+/// enum E {
+///     #[api(status = 500)]
+///     Internal,
+/// }
+///
+/// let policy = RetryPolicy::default().max_retries(2).clock(ManualClock::new());
+/// let (result, report) = apifault::retry_blocking_with_report(&policy, || Err::<(), _>(E::Internal));
+/// assert!(result.is_err());
+/// assert_eq!((report.attempts, report.stop), (3, StopReason::MaxRetries));
+/// ```
+pub fn retry_blocking_with_report<T, E, F>(
+    policy: &RetryPolicy,
+    mut op: F,
+) -> (Result<T, E>, RetryReport)
+where
+    E: ApiError,
+    F: FnMut() -> Result<T, E>,
+{
+    let mut attempts = Attempts::start(policy, None, false);
+    loop {
+        match attempts.check(op()) {
+            ControlFlow::Break(result) => return (result, attempts.report()),
+            ControlFlow::Continue(delay) => attempts.wait_blocking(delay),
+        }
+    }
+}
+
+/// A `Result` whose error the engine can classify.
+#[diagnostic::on_unimplemented(
+    message = "`#[apifault::retry]` needs a function returning `Result<_, E>` where `E: apifault::ApiError`, not `{Self}`",
+    label = "this return type is not `Result<_, E>` with `E: ApiError`",
+    note = "derive `apifault::ApiError` on the error enum, or implement it by hand"
+)]
+pub trait RetryResult {
+    /// The error, if this is one.
+    fn api_error(&self) -> Option<&dyn ApiError>;
+}
+
+impl<T, E: ApiError> RetryResult for Result<T, E> {
+    #[inline]
+    fn api_error(&self) -> Option<&dyn ApiError> {
+        match self {
+            Ok(_) => None,
+            Err(error) => Some(error),
+        }
+    }
+}
+
+/// The state of one retried call. Not generic, so that its logic is compiled
+/// once, whatever the operation and error types.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Attempts<'p> {
+    policy: &'p RetryPolicy,
+    idempotent: bool,
+    asynchronous: bool,
+    started: Instant,
+    attempts: u32,
+    waited: Duration,
+    last_delay: Duration,
+    rng: u64,
+    stop: StopReason,
+    elapsed: Duration,
+}
+
+impl<'p> Attempts<'p> {
+    /// Starts a call: reads the clock once and pays into the budget.
+    /// `idempotent` overrides the policy's setting when given.
+    #[inline]
+    pub fn start(policy: &'p RetryPolicy, idempotent: Option<bool>, asynchronous: bool) -> Self {
+        let started = match &policy.clock {
+            Some(clock) => clock.now(),
+            None if asynchronous => default_clock::now_async(),
+            None => default_clock::now_blocking(),
+        };
+        let attempts = Attempts {
+            policy,
+            idempotent: idempotent.unwrap_or(policy.idempotent),
+            asynchronous,
+            started,
+            attempts: 0,
+            waited: Duration::ZERO,
+            last_delay: Duration::ZERO,
+            rng: 0,
+            stop: StopReason::Succeeded,
+            elapsed: Duration::ZERO,
+        };
+        if let Some(budget) = &policy.budget {
+            budget.deposit(started);
+        }
+        attempts
+    }
+
+    fn now(&self) -> Instant {
+        match &self.policy.clock {
+            Some(clock) => clock.now(),
+            None if self.asynchronous => default_clock::now_async(),
+            None => default_clock::now_blocking(),
+        }
+    }
+
+    /// Takes an attempt's result: `Break` hands it back to the caller (a
+    /// success, or an error the policy will not retry), `Continue` says how
+    /// long to wait before the next attempt.
+    #[inline]
+    pub fn check<R: RetryResult>(&mut self, result: R) -> ControlFlow<R, Duration> {
+        self.attempts = self.attempts.saturating_add(1);
+        let Some(error) = result.api_error() else {
+            self.stop = StopReason::Succeeded;
+            return ControlFlow::Break(result);
+        };
+        match self.on_error(error) {
+            Some(delay) => ControlFlow::Continue(delay),
+            None => ControlFlow::Break(result),
+        }
+    }
+
+    /// What happened so far.
+    pub fn report(&self) -> RetryReport {
+        let elapsed = if self.stop == StopReason::Succeeded {
+            self.now().saturating_duration_since(self.started)
+        } else {
+            self.elapsed
+        };
+        RetryReport {
+            attempts: self.attempts,
+            waited: self.waited,
+            elapsed,
+            stop: self.stop,
+        }
+    }
+
+    fn on_error(&mut self, error: &dyn ApiError) -> Option<Duration> {
+        let now = self.now();
+        let elapsed = now.saturating_duration_since(self.started);
+        match self.decide(error, now, elapsed) {
+            Ok((delay, reason)) => {
+                self.last_delay = delay;
+                tracing::info!(
+                    target: "apifault",
+                    attempt = self.attempts,
+                    delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    reason = reason.as_str(),
+                    status = error.status().map_or(0, |s| s.as_u16()),
+                    request_id = error.request_id(),
+                    "retrying"
+                );
+                if let Some(hook) = &self.policy.on_retry {
+                    hook(&RetryEvent {
+                        attempt: self.attempts,
+                        delay,
+                        reason,
+                        error,
+                        elapsed,
+                    });
+                }
+                Some(delay)
+            }
+            Err(stop) => {
+                self.stop = stop;
+                self.elapsed = elapsed;
+                self.give_up(error, stop, elapsed);
+                None
+            }
+        }
+    }
+
+    fn give_up(&self, error: &dyn ApiError, stop: StopReason, elapsed: Duration) {
+        let status = error.status().map_or(0, |s| s.as_u16());
+        if stop.exhausted() {
+            tracing::warn!(
+                target: "apifault",
+                attempts = self.attempts,
+                waited_ms = u64::try_from(self.waited.as_millis()).unwrap_or(u64::MAX),
+                reason = %stop,
+                status,
+                request_id = error.request_id(),
+                "giving up"
+            );
+        } else {
+            tracing::debug!(
+                target: "apifault",
+                attempts = self.attempts,
+                reason = %stop,
+                status,
+                request_id = error.request_id(),
+                "not retrying"
+            );
+        }
+        if let Some(hook) = &self.policy.on_give_up {
+            hook(&GiveUpEvent {
+                attempts: self.attempts,
+                reason: stop,
+                error,
+                elapsed,
+                waited: self.waited,
+            });
+        }
+    }
+
+    /// The wait before the next attempt and why, or why to stop.
+    fn decide(
+        &mut self,
+        error: &dyn ApiError,
+        now: Instant,
+        elapsed: Duration,
+    ) -> Result<(Duration, Retry), StopReason> {
+        let policy = self.policy;
+        let retry = error.retry();
+        if retry == Retry::Never {
+            return Err(StopReason::NotRetryable);
+        }
+        if !self.idempotent && !error.safe_to_resend() {
+            return Err(StopReason::NotSafeToResend);
+        }
+        if self.attempts > policy.max_retries {
+            return Err(StopReason::MaxRetries);
+        }
+        let (delay, reason) = match (retry, error.retry_after()) {
+            (Retry::After, Some(hint)) => {
+                if hint > policy.max_server_wait {
+                    return Err(StopReason::ServerWaitTooLong { asked: hint });
+                }
+                (hint.saturating_add(self.hint_jitter(hint)), Retry::After)
+            }
+            _ => (self.backoff_delay(), Retry::Backoff),
+        };
+        if policy
+            .max_elapsed
+            .is_some_and(|max| elapsed.saturating_add(delay) > max)
+        {
+            return Err(StopReason::MaxElapsed);
+        }
+        if let Some(budget) = &policy.budget
+            && !budget.withdraw(now)
+        {
+            return Err(StopReason::BudgetExhausted);
+        }
+        Ok((delay, reason))
+    }
+
+    fn backoff_delay(&mut self) -> Duration {
+        let policy = self.policy;
+        let delay = policy.backoff(self.attempts);
+        let unit = self.unit();
+        policy
+            .jitter
+            .apply(delay, policy.base, self.last_delay, policy.max_delay, unit)
+    }
+
+    /// Spreads clients told the same reset, without ever waiting less than
+    /// the hint: up to 10% of it, at most one `base`.
+    fn hint_jitter(&mut self, hint: Duration) -> Duration {
+        if self.policy.jitter == crate::Jitter::None {
+            return Duration::ZERO;
+        }
+        let spread = (hint / 10).min(self.policy.base);
+        spread.mul_f64(self.unit())
+    }
+
+    /// A uniform number in `[0, 1)` from a per-call SplitMix64 stream,
+    /// seeded on first use so that the success path pays nothing.
+    fn unit(&mut self) -> f64 {
+        static SEED: AtomicU64 = AtomicU64::new(0x853c_49e6_748f_ea9b);
+        if self.rng == 0 {
+            let here = core::ptr::from_ref(self) as usize as u64;
+            self.rng = (SEED.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed) ^ here) | 1;
+        }
+        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Waits `delay` on the policy's clock (async).
+    pub async fn wait(&mut self, delay: Duration) {
+        self.waited = self.waited.saturating_add(delay);
+        if crate::testing::instant_retries_active() || delay.is_zero() {
+            return;
+        }
+        match &self.policy.clock {
+            Some(clock) => clock.sleep(delay).await,
+            None => default_clock::sleep(delay).await,
+        }
+    }
+
+    /// Waits `delay` on the policy's clock, blocking the thread.
+    pub fn wait_blocking(&mut self, delay: Duration) {
+        self.waited = self.waited.saturating_add(delay);
+        if crate::testing::instant_retries_active() || delay.is_zero() {
+            return;
+        }
+        match &self.policy.clock {
+            Some(clock) => clock.sleep_blocking(delay),
+            None => default_clock::sleep_blocking(delay),
+        }
+    }
+}

@@ -1,0 +1,592 @@
+//! [`RetryPolicy`]: how often and how long to retry, and what to tell the
+//! caller's hooks. The engine that applies it is in `engine.rs`.
+
+use core::fmt;
+use core::time::Duration;
+use std::sync::Arc;
+
+use crate::budget::RetryBudget;
+use crate::clock::Clock;
+use crate::error::{ApiError, Retry};
+
+/// How a backoff delay is randomised, so that clients that failed together do
+/// not retry together. `d` is the exponential delay for this retry (already
+/// capped by `max_delay`), `base` the policy's first delay, and `prev` the
+/// delay this call waited last.
+///
+/// Jitter never applies below a server's hint: a [`Retry::After`] wait is the
+/// hint plus, with any jitter but `None`, a random extra of up to 10% of the
+/// hint (at most one `base`), which spreads clients that were all told the
+/// same reset.
+///
+/// ```
+/// use apifault::{Jitter, RetryPolicy};
+/// use std::time::Duration;
+///
+/// let policy = RetryPolicy::exponential(Duration::from_secs(1)).jitter(Jitter::Equal);
+/// # let _ = policy;
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Jitter {
+    /// Exactly `d`.
+    None,
+    /// Uniform in `[0, d]` ("full jitter"): the least contention, but a
+    /// wait may be very short.
+    #[default]
+    Full,
+    /// Uniform in `[d/2, d]` ("equal jitter"): at least half the delay.
+    Equal,
+    /// Uniform in `[base, 3 * prev]`, capped by `max_delay` ("decorrelated
+    /// jitter"): grows from the last wait rather than the attempt number.
+    Decorrelated,
+}
+
+impl Jitter {
+    /// The wait for a backoff delay `d`, given a uniform random `unit` in
+    /// `[0, 1)`. Public so that users can see (and test) the formulas.
+    ///
+    /// ```
+    /// use apifault::Jitter;
+    /// use std::time::Duration;
+    ///
+    /// let d = Duration::from_secs(8);
+    /// let (base, prev, cap) = (Duration::from_secs(1), Duration::from_secs(4), Duration::from_secs(60));
+    /// assert_eq!(Jitter::None.apply(d, base, prev, cap, 0.3), d);
+    /// assert_eq!(Jitter::Full.apply(d, base, prev, cap, 0.5), Duration::from_secs(4));
+    /// assert_eq!(Jitter::Equal.apply(d, base, prev, cap, 0.5), Duration::from_secs(6));
+    /// assert_eq!(Jitter::Decorrelated.apply(d, base, prev, cap, 0.0), base);
+    /// ```
+    #[must_use]
+    pub fn apply(
+        self,
+        d: Duration,
+        base: Duration,
+        prev: Duration,
+        max_delay: Duration,
+        unit: f64,
+    ) -> Duration {
+        let unit = if unit.is_finite() {
+            unit.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        match self {
+            Jitter::None => d,
+            Jitter::Full => d.mul_f64(unit),
+            Jitter::Equal => {
+                let half = d / 2;
+                half.saturating_add((d - half).mul_f64(unit))
+            }
+            Jitter::Decorrelated => {
+                let high = prev.max(base).saturating_mul(3);
+                let span = high.saturating_sub(base);
+                base.saturating_add(span.mul_f64(unit))
+                    .min(max_delay.max(base))
+            }
+        }
+    }
+}
+
+/// Why the engine stopped trying.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// An attempt succeeded.
+    Succeeded,
+    /// The error said [`Retry::Never`].
+    NotRetryable,
+    /// The call is not idempotent and the error was not
+    /// [`safe_to_resend`](ApiError::safe_to_resend).
+    NotSafeToResend,
+    /// `max_retries` retries were made.
+    MaxRetries,
+    /// The next wait would have crossed `max_elapsed`.
+    MaxElapsed,
+    /// The server asked for a wait longer than `max_server_wait`.
+    ServerWaitTooLong {
+        /// What the server asked for.
+        asked: Duration,
+    },
+    /// The shared [`RetryBudget`] had no retry left.
+    BudgetExhausted,
+}
+
+impl StopReason {
+    /// Whether the engine gave up on an error that it would otherwise have
+    /// retried (a limit was reached), as opposed to succeeding or stopping
+    /// on an error that must not be retried.
+    ///
+    /// ```
+    /// use apifault::StopReason;
+    /// assert!(StopReason::MaxRetries.exhausted());
+    /// assert!(!StopReason::NotRetryable.exhausted());
+    /// ```
+    #[must_use]
+    pub fn exhausted(self) -> bool {
+        !matches!(
+            self,
+            StopReason::Succeeded | StopReason::NotRetryable | StopReason::NotSafeToResend
+        )
+    }
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopReason::Succeeded => f.write_str("succeeded"),
+            StopReason::NotRetryable => f.write_str("the error is not retryable"),
+            StopReason::NotSafeToResend => {
+                f.write_str("the call is not idempotent and the server may have applied it")
+            }
+            StopReason::MaxRetries => f.write_str("max_retries reached"),
+            StopReason::MaxElapsed => f.write_str("the next wait would cross max_elapsed"),
+            StopReason::ServerWaitTooLong { asked } => {
+                write!(
+                    f,
+                    "the server asked to wait {asked:?}, over max_server_wait"
+                )
+            }
+            StopReason::BudgetExhausted => f.write_str("the retry budget is spent"),
+        }
+    }
+}
+
+/// What [`RetryPolicy::on_retry`] hooks see before each wait.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub struct RetryEvent<'a> {
+    /// The attempt that just failed (1 for the first call).
+    pub attempt: u32,
+    /// How long the engine will wait before the next attempt.
+    pub delay: Duration,
+    /// Why it waits: [`Retry::After`] when the delay is the server's hint,
+    /// [`Retry::Backoff`] otherwise.
+    pub reason: Retry,
+    /// The error of the failed attempt.
+    pub error: &'a dyn ApiError,
+    /// Time since the call began.
+    pub elapsed: Duration,
+}
+
+/// What [`RetryPolicy::on_give_up`] hooks see when the engine stops on an
+/// error.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub struct GiveUpEvent<'a> {
+    /// Attempts made, the last one included.
+    pub attempts: u32,
+    /// Why the engine stopped.
+    pub reason: StopReason,
+    /// The last error, which the call returns.
+    pub error: &'a dyn ApiError,
+    /// Time since the call began.
+    pub elapsed: Duration,
+    /// Total time spent waiting between attempts.
+    pub waited: Duration,
+}
+
+impl fmt::Debug for RetryEvent<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryEvent")
+            .field("attempt", &self.attempt)
+            .field("delay", &self.delay)
+            .field("reason", &self.reason)
+            .field("status", &self.error.status())
+            .field("elapsed", &self.elapsed)
+            .finish()
+    }
+}
+
+impl fmt::Debug for GiveUpEvent<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GiveUpEvent")
+            .field("attempts", &self.attempts)
+            .field("reason", &self.reason)
+            .field("status", &self.error.status())
+            .field("elapsed", &self.elapsed)
+            .field("waited", &self.waited)
+            .finish()
+    }
+}
+
+type RetryHook = Arc<dyn Fn(&RetryEvent<'_>) + Send + Sync>;
+type GiveUpHook = Arc<dyn Fn(&GiveUpEvent<'_>) + Send + Sync>;
+
+/// How to retry: exponential backoff with jitter, bounded by a number of
+/// retries and a total time, waiting exactly what the server asked when it
+/// asked, within a cap.
+///
+/// Cheap to clone (hooks, budget and clock are shared), `Send + Sync`.
+/// Building one allocates only for hooks, a budget or a clock.
+///
+/// ```
+/// use apifault::{Jitter, RetryBudget, RetryPolicy};
+/// use std::time::Duration;
+///
+/// let policy = RetryPolicy::exponential(Duration::from_secs(2)) // 2s, 4s, 8s, …
+///     .factor(2.0)
+///     .max_delay(Duration::from_secs(60))
+///     .max_retries(4)
+///     .max_elapsed(Duration::from_secs(120))
+///     .jitter(Jitter::Full)
+///     .max_server_wait(Duration::from_secs(300))
+///     .budget(RetryBudget::new(0.1, 1))
+///     .on_retry(|e| eprintln!("retry {} in {:?}", e.attempt, e.delay));
+/// assert_eq!(policy.backoff(3), Duration::from_secs(8));
+/// ```
+#[derive(Clone)]
+pub struct RetryPolicy {
+    pub(crate) base: Duration,
+    pub(crate) factor: f64,
+    pub(crate) max_delay: Duration,
+    pub(crate) max_retries: u32,
+    pub(crate) max_elapsed: Option<Duration>,
+    pub(crate) jitter: Jitter,
+    pub(crate) max_server_wait: Duration,
+    pub(crate) idempotent: bool,
+    pub(crate) budget: Option<RetryBudget>,
+    pub(crate) on_retry: Option<RetryHook>,
+    pub(crate) on_give_up: Option<GiveUpHook>,
+    pub(crate) clock: Option<Arc<dyn Clock>>,
+}
+
+impl Default for RetryPolicy {
+    /// Sensible for a public API: 3 retries, exponential from 1 s (factor 2,
+    /// capped at 30 s) with full jitter, at most 60 s for the whole call, a
+    /// server hint honoured up to 60 s, the call taken as idempotent, no
+    /// budget and no hooks.
+    ///
+    /// ```
+    /// use apifault::RetryPolicy;
+    /// use std::time::Duration;
+    /// let policy = RetryPolicy::default();
+    /// assert_eq!(policy.backoff(1), Duration::from_secs(1));
+    /// assert_eq!(policy.backoff(3), Duration::from_secs(4));
+    /// assert_eq!(policy.backoff(10), Duration::from_secs(30));
+    /// ```
+    fn default() -> Self {
+        RetryPolicy {
+            base: Duration::from_secs(1),
+            factor: 2.0,
+            max_delay: Duration::from_secs(30),
+            max_retries: 3,
+            max_elapsed: Some(Duration::from_secs(60)),
+            jitter: Jitter::Full,
+            max_server_wait: Duration::from_secs(60),
+            idempotent: true,
+            budget: None,
+            on_retry: None,
+            on_give_up: None,
+            clock: None,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The default policy with its first backoff delay set to `base`.
+    ///
+    /// ```
+    /// # use apifault::RetryPolicy;
+    /// # use std::time::Duration;
+    /// let policy = RetryPolicy::exponential(Duration::from_secs(2));
+    /// assert_eq!(policy.backoff(2), Duration::from_secs(4));
+    /// ```
+    #[must_use]
+    pub fn exponential(base: Duration) -> Self {
+        RetryPolicy {
+            base,
+            ..Self::default()
+        }
+    }
+
+    /// No retries at all: one attempt, whatever the error.
+    ///
+    /// ```
+    /// # use apifault::RetryPolicy;
+    /// assert_eq!(RetryPolicy::never().retries(), 0);
+    /// ```
+    #[must_use]
+    pub fn never() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the first backoff delay (default 1 s).
+    ///
+    /// ```
+    /// # use apifault::RetryPolicy;
+    /// # use std::time::Duration;
+    /// let policy = RetryPolicy::default().base(Duration::from_millis(250));
+    /// assert_eq!(policy.backoff(3), Duration::from_secs(1));
+    /// ```
+    #[must_use]
+    pub fn base(mut self, base: Duration) -> Self {
+        self.base = base;
+        self
+    }
+
+    /// Multiplies the delay by `factor` after each retry (default 2; values
+    /// below 1, NaN or infinite are read as 1).
+    ///
+    /// ```
+    /// # use apifault::{Jitter, RetryPolicy};
+    /// # use std::time::Duration;
+    /// let policy = RetryPolicy::exponential(Duration::from_secs(1)).factor(3.0);
+    /// assert_eq!(policy.backoff(3), Duration::from_secs(9));
+    /// ```
+    #[must_use]
+    pub fn factor(mut self, factor: f64) -> Self {
+        self.factor = if factor.is_finite() && factor >= 1.0 {
+            factor
+        } else {
+            1.0
+        };
+        self
+    }
+
+    /// Caps every backoff delay (not a server's hint; see
+    /// [`max_server_wait`](Self::max_server_wait)). Default 30 s.
+    ///
+    /// ```
+    /// # use apifault::RetryPolicy;
+    /// # use std::time::Duration;
+    /// let policy = RetryPolicy::exponential(Duration::from_secs(1)).max_delay(Duration::from_secs(5));
+    /// assert_eq!(policy.backoff(4), Duration::from_secs(5));
+    /// ```
+    #[must_use]
+    pub fn max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// At most `retries` retries, so `retries + 1` attempts. Default 3.
+    ///
+    /// ```
+    /// # use apifault::RetryPolicy;
+    /// assert_eq!(RetryPolicy::default().max_retries(5).retries(), 5);
+    /// ```
+    #[must_use]
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Bounds the whole call, attempts and waits included: a wait that would
+    /// end past this gives up instead. Default 60 s.
+    ///
+    /// ```
+    /// # use apifault::RetryPolicy;
+    /// # use std::time::Duration;
+    /// let policy = RetryPolicy::default().max_elapsed(Duration::from_secs(10));
+    /// # let _ = policy;
+    /// ```
+    #[must_use]
+    pub fn max_elapsed(mut self, max_elapsed: Duration) -> Self {
+        self.max_elapsed = Some(max_elapsed);
+        self
+    }
+
+    /// Removes the bound on the whole call's time.
+    ///
+    /// ```
+    /// # use apifault::RetryPolicy;
+    /// let policy = RetryPolicy::default().no_max_elapsed();
+    /// # let _ = policy;
+    /// ```
+    #[must_use]
+    pub fn no_max_elapsed(mut self) -> Self {
+        self.max_elapsed = None;
+        self
+    }
+
+    /// How backoff delays are randomised. Default [`Jitter::Full`].
+    ///
+    /// ```
+    /// # use apifault::{Jitter, RetryPolicy};
+    /// let policy = RetryPolicy::default().jitter(Jitter::None);
+    /// # let _ = policy;
+    /// ```
+    #[must_use]
+    pub fn jitter(mut self, jitter: Jitter) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// The longest server hint (`Retry-After`, …) the engine waits out; a
+    /// longer one gives up at once rather than retrying early. Default 60 s.
+    ///
+    /// ```
+    /// # use apifault::RetryPolicy;
+    /// # use std::time::Duration;
+    /// let policy = RetryPolicy::default().max_server_wait(Duration::from_secs(300));
+    /// # let _ = policy;
+    /// ```
+    #[must_use]
+    pub fn max_server_wait(mut self, max_server_wait: Duration) -> Self {
+        self.max_server_wait = max_server_wait;
+        self
+    }
+
+    /// Whether the call may be sent twice without harm (default `true`).
+    /// With `false`, only errors that are
+    /// [`safe_to_resend`](ApiError::safe_to_resend) are retried.
+    ///
+    /// ```
+    /// # use apifault::RetryPolicy;
+    /// let create = RetryPolicy::default().idempotent(false);
+    /// # let _ = create;
+    /// ```
+    #[must_use]
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Shares a [`RetryBudget`] with other policies and calls.
+    ///
+    /// ```
+    /// # use apifault::{RetryBudget, RetryPolicy};
+    /// let policy = RetryPolicy::default().budget(RetryBudget::new(0.1, 1));
+    /// # let _ = policy;
+    /// ```
+    #[must_use]
+    pub fn budget(mut self, budget: RetryBudget) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// Called before every wait.
+    ///
+    /// ```
+    /// # use apifault::RetryPolicy;
+    /// let policy = RetryPolicy::default().on_retry(|e| {
+    ///     eprintln!("attempt {} failed ({:?}), waiting {:?}", e.attempt, e.error.status(), e.delay)
+    /// });
+    /// # let _ = policy;
+    /// ```
+    #[must_use]
+    pub fn on_retry(mut self, hook: impl Fn(&RetryEvent<'_>) + Send + Sync + 'static) -> Self {
+        self.on_retry = Some(Arc::new(hook));
+        self
+    }
+
+    /// Called when the engine stops on an error (not on success).
+    ///
+    /// ```
+    /// # use apifault::RetryPolicy;
+    /// let policy = RetryPolicy::default().on_give_up(|e| {
+    ///     eprintln!("gave up after {} attempts: {}", e.attempts, e.reason)
+    /// });
+    /// # let _ = policy;
+    /// ```
+    #[must_use]
+    pub fn on_give_up(mut self, hook: impl Fn(&GiveUpEvent<'_>) + Send + Sync + 'static) -> Self {
+        self.on_give_up = Some(Arc::new(hook));
+        self
+    }
+
+    /// Reads time and waits with `clock` instead of the default clock.
+    ///
+    /// ```
+    /// # use apifault::{ManualClock, RetryPolicy};
+    /// let policy = RetryPolicy::default().clock(ManualClock::new());
+    /// # let _ = policy;
+    /// ```
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// The most retries this policy makes.
+    ///
+    /// ```
+    /// # use apifault::RetryPolicy;
+    /// assert_eq!(RetryPolicy::default().retries(), 3);
+    /// ```
+    #[must_use]
+    pub fn retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The backoff delay before retry number `retry` (1 for the first
+    /// retry), before jitter: `base * factor^(retry - 1)`, capped by
+    /// `max_delay`.
+    ///
+    /// ```
+    /// # use apifault::RetryPolicy;
+    /// # use std::time::Duration;
+    /// let policy = RetryPolicy::exponential(Duration::from_secs(2)).max_delay(Duration::from_secs(60));
+    /// let delays: Vec<_> = (1..=6).map(|n| policy.backoff(n).as_secs()).collect();
+    /// assert_eq!(delays, [2, 4, 8, 16, 32, 60]);
+    /// ```
+    #[must_use]
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let exponent = retry.saturating_sub(1).min(i32::MAX as u32) as i32;
+        let scale = self.factor.powi(exponent);
+        let secs = self.base.as_secs_f64() * scale;
+        if !secs.is_finite() || secs >= self.max_delay.as_secs_f64() {
+            return self.max_delay;
+        }
+        Duration::try_from_secs_f64(secs).map_or(self.max_delay, |d| d.min(self.max_delay))
+    }
+}
+
+impl fmt::Debug for RetryPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryPolicy")
+            .field("base", &self.base)
+            .field("factor", &self.factor)
+            .field("max_delay", &self.max_delay)
+            .field("max_retries", &self.max_retries)
+            .field("max_elapsed", &self.max_elapsed)
+            .field("jitter", &self.jitter)
+            .field("max_server_wait", &self.max_server_wait)
+            .field("idempotent", &self.idempotent)
+            .field("budget", &self.budget)
+            .field("on_retry", &self.on_retry.is_some())
+            .field("on_give_up", &self.on_give_up.is_some())
+            .field("clock", &self.clock)
+            .finish()
+    }
+}
+
+/// A policy, or a reference to one: what `#[apifault::retry(policy = …)]`
+/// accepts.
+///
+/// ```
+/// use apifault::{AsPolicy, RetryPolicy};
+/// use std::sync::Arc;
+///
+/// fn retries(p: impl AsPolicy) -> u32 {
+///     p.as_policy().retries()
+/// }
+/// let policy = RetryPolicy::default();
+/// assert_eq!(retries(&policy), 3);
+/// assert_eq!(retries(Arc::new(policy)), 3);
+/// ```
+pub trait AsPolicy {
+    /// The policy.
+    fn as_policy(&self) -> &RetryPolicy;
+}
+
+impl AsPolicy for RetryPolicy {
+    fn as_policy(&self) -> &RetryPolicy {
+        self
+    }
+}
+
+impl<P: AsPolicy + ?Sized> AsPolicy for &P {
+    fn as_policy(&self) -> &RetryPolicy {
+        (**self).as_policy()
+    }
+}
+
+impl<P: AsPolicy + ?Sized> AsPolicy for Arc<P> {
+    fn as_policy(&self) -> &RetryPolicy {
+        (**self).as_policy()
+    }
+}
