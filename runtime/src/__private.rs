@@ -37,15 +37,6 @@ pub fn safe_status(status: Option<StatusCode>) -> bool {
     status.is_some_and(crate::error::status_safe_to_resend)
 }
 
-/// `safe_to_resend` for a variant that claims several statuses but does not
-/// keep the one it got: safe only if every status it claims is.
-pub fn safe_statuses(ranges: &[(u16, u16)]) -> bool {
-    ranges.iter().all(|&(lo, hi)| {
-        (lo..=hi)
-            .all(|code| StatusCode::from_u16(code).is_ok_and(crate::error::status_safe_to_resend))
-    })
-}
-
 /// The server's wait hint, from the headers named by `#[api(retry_after = …)]`.
 #[inline]
 pub fn retry_after(headers: &HeaderMap, names: &[HeaderName]) -> Option<Duration> {
@@ -144,6 +135,17 @@ impl OtherBody for Vec<u8> {
         body.to_vec()
     }
 }
+
+/// Compile-time checks of the fields only decoding reads, for an enum that
+/// does not decode yet (no `other` variant): see `expand.rs`.
+#[inline]
+pub const fn assert_body<T: DeserializeOwned>() {}
+
+#[inline]
+pub const fn assert_header<T: HeaderField>() {}
+
+#[inline]
+pub const fn assert_rate_limit<T: RateLimitField>() {}
 
 /// An `#[api(status)]` field.
 #[diagnostic::on_unimplemented(

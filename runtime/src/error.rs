@@ -123,7 +123,9 @@ impl fmt::Display for Retry {
 )]
 pub trait ApiError {
     /// The HTTP status of the response this error came from; `None` for
-    /// transport errors and for local errors raised before anything was sent.
+    /// transport errors, for local errors raised before anything was sent,
+    /// and for a derived variant that claims several statuses without an
+    /// `#[api(status)]` field to remember which one it got.
     fn status(&self) -> Option<StatusCode>;
 
     /// Whether and how to retry the call that failed with this error.

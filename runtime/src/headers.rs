@@ -85,8 +85,9 @@ impl RateLimit {
     }
 }
 
-/// The wait used for a number too large to represent: so long that a
-/// policy's `max_server_wait` turns it into giving up.
+/// The wait used for a number too large to be meant: so long that a
+/// policy's `max_server_wait` turns it into giving up, yet safe to add to an
+/// `Instant` or a `SystemTime`.
 ///
 /// A server that asks for more seconds than a `u64` holds wants the client
 /// gone; reading it as "no hint" would instead retry at the backoff pace.
@@ -97,7 +98,14 @@ impl RateLimit {
 /// let wait = parse_delay_seconds(b"999999999999999999999999999999");
 /// assert_eq!(wait, Some(SATURATED_WAIT));
 /// ```
-pub const SATURATED_WAIT: Duration = Duration::from_secs(u64::MAX);
+pub const SATURATED_WAIT: Duration = Duration::from_secs(u32::MAX as u64);
+
+/// Seconds as a wait, capped at [`SATURATED_WAIT`] (about 136 years): large
+/// enough that any policy gives up, small enough that `Instant::now() + wait`
+/// cannot overflow and panic in the caller's code.
+fn seconds(n: u64) -> Duration {
+    Duration::from_secs(n).min(SATURATED_WAIT)
+}
 
 /// Reads RFC 9110 `delay-seconds` (`1*DIGIT`), the number form of
 /// `Retry-After`.
@@ -118,7 +126,7 @@ pub const SATURATED_WAIT: Duration = Duration::from_secs(u64::MAX);
 /// assert_eq!(parse_delay_seconds(b"1.5"), None);
 /// ```
 pub fn parse_delay_seconds(value: &[u8]) -> Option<Duration> {
-    whole_number(value).map(Duration::from_secs)
+    whole_number(value).map(seconds)
 }
 
 /// Reads a `Retry-After` value: delay-seconds, or an HTTP-date in any of
@@ -157,7 +165,11 @@ pub fn parse_retry_after(value: &[u8], now: SystemTime) -> Option<Duration> {
         return None;
     }
     let date = httpdate::parse_http_date(date).ok()?;
-    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(
+        date.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(SATURATED_WAIT),
+    )
 }
 
 /// The server's wait hint: the first of `names` whose header yields one,
@@ -210,7 +222,7 @@ pub fn retry_after_at(
     names.iter().find_map(|name| {
         let value = headers.get(name)?.as_bytes();
         if name.as_str() == RATELIMIT {
-            Announced::parse(value).reset.map(Duration::from_secs)
+            Announced::parse(value).reset.map(seconds)
         } else {
             parse_retry_after(value, now)
         }
@@ -228,7 +240,9 @@ pub fn retry_after_at(
 ///    policy), or the draft-07 dictionary `RateLimit: limit=100, remaining=50,
 ///    reset=30`;
 /// 2. `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`;
-/// 3. `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`.
+/// 3. `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`;
+///    a reset of 1,000,000,000 or more is the Unix time of the reset (as
+///    GitHub sends it), read as the wait from the system clock.
 ///
 /// The separate headers are whole seconds or counts read like
 /// [`parse_delay_seconds`]; of a list such as `100, 100;w=60` the leading
@@ -251,6 +265,22 @@ pub fn retry_after_at(
 /// assert_eq!(rate_limit(&HeaderMap::new()), None);
 /// ```
 pub fn rate_limit(headers: &HeaderMap) -> Option<RateLimit> {
+    rate_limit_at(headers, SystemTime::now())
+}
+
+/// [`rate_limit`], with an `X-RateLimit-Reset` Unix time measured from `now`.
+///
+/// ```
+/// use apifault::headers::rate_limit_at;
+/// use http::HeaderMap;
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("x-ratelimit-reset", "1767225600".parse().unwrap());
+/// let now = UNIX_EPOCH + Duration::from_secs(1_767_225_000);
+/// assert_eq!(rate_limit_at(&headers, now).unwrap().reset, Some(Duration::from_secs(600)));
+/// ```
+pub fn rate_limit_at(headers: &HeaderMap, now: SystemTime) -> Option<RateLimit> {
     if !RATE_LIMIT_HEADERS
         .iter()
         .any(|name| headers.contains_key(*name))
@@ -281,9 +311,30 @@ pub fn rate_limit(headers: &HeaderMap) -> Option<RateLimit> {
             .or_else(|| separate(["ratelimit-remaining", "x-ratelimit-remaining"])),
         reset: announced
             .reset
-            .or_else(|| separate(["ratelimit-reset", "x-ratelimit-reset"]))
-            .map(Duration::from_secs),
+            .or_else(|| whole_number(leading_member(headers.get("ratelimit-reset")?.as_bytes())))
+            .map(seconds)
+            .or_else(|| x_reset(headers.get("x-ratelimit-reset")?.as_bytes(), now)),
     })
+}
+
+/// Values of `X-RateLimit-Reset` at or above this are Unix times, not waits:
+/// GitHub and others send the epoch second the window resets at, and no
+/// window lasts 30 years.
+const EPOCH_THRESHOLD: u64 = 1_000_000_000;
+
+/// `X-RateLimit-Reset`, which some APIs send as seconds to wait and others
+/// (GitHub, Twitter) as the Unix time of the reset.
+fn x_reset(value: &[u8], now: SystemTime) -> Option<Duration> {
+    let n = whole_number(leading_member(value))?;
+    if n < EPOCH_THRESHOLD {
+        return Some(seconds(n));
+    }
+    let at = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(n))?;
+    Some(
+        at.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(SATURATED_WAIT),
+    )
 }
 
 /// The request id a response carries in the header `name`, for logs and
@@ -597,7 +648,7 @@ mod tests {
         RateLimit {
             limit,
             remaining,
-            reset: reset.map(Duration::from_secs),
+            reset: reset.map(|n| Duration::from_secs(n).min(SATURATED_WAIT)),
         }
     }
 
@@ -612,7 +663,9 @@ mod tests {
             (b" 30", secs(30)),
             (b"30\t", secs(30)),
             (b" \t 30 \t ", secs(30)),
-            (b"18446744073709551615", secs(u64::MAX)),
+            (b"4294967295", Some(SATURATED_WAIT)),
+            (b"4294967296", Some(SATURATED_WAIT)),
+            (b"18446744073709551615", Some(SATURATED_WAIT)),
             (b"18446744073709551616", Some(SATURATED_WAIT)),
             (b"123456789012345678901234567890", Some(SATURATED_WAIT)),
             (b"+5", None),
@@ -982,7 +1035,9 @@ mod tests {
             prop_assert_eq!(parsed.is_some(), digits);
             if digits {
                 let text = core::str::from_utf8(trimmed).expect("ASCII digits");
-                let expected = text.parse::<u64>().map_or(SATURATED_WAIT, Duration::from_secs);
+                let expected = text
+                    .parse::<u64>()
+                    .map_or(SATURATED_WAIT, |n| Duration::from_secs(n).min(SATURATED_WAIT));
                 prop_assert_eq!(parsed, Some(expected));
             }
         }
@@ -995,18 +1050,18 @@ mod tests {
             after in "[ \t]{0,3}",
         ) {
             let value = format!("{before}{}{number}{after}", "0".repeat(zeros));
-            prop_assert_eq!(parse_delay_seconds(value.as_bytes()), Some(Duration::from_secs(number)));
-            prop_assert_eq!(
-                parse_retry_after(value.as_bytes(), now()),
-                Some(Duration::from_secs(number)),
-            );
+            let expected = Duration::from_secs(number).min(SATURATED_WAIT);
+            prop_assert_eq!(parse_delay_seconds(value.as_bytes()), Some(expected));
+            prop_assert_eq!(parse_retry_after(value.as_bytes(), now()), Some(expected));
+            // Whatever a server sends, adding the wait to a clock reading is safe.
+            prop_assert!(std::time::Instant::now().checked_add(expected).is_some());
         }
 
         #[test]
         fn retry_after_reads_any_date_back(date in 0_u64..253_402_300_800, now in 0_u64..253_402_300_800) {
             let date = UNIX_EPOCH + Duration::from_secs(date);
             let now = UNIX_EPOCH + Duration::from_secs(now);
-            let expected = date.duration_since(now).unwrap_or(Duration::ZERO);
+            let expected = date.duration_since(now).unwrap_or(Duration::ZERO).min(SATURATED_WAIT);
             let value = httpdate::fmt_http_date(date);
             prop_assert_eq!(parse_retry_after(value.as_bytes(), now), Some(expected));
         }

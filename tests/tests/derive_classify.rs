@@ -205,3 +205,55 @@ fn errors_behind_references_and_boxes_classify_the_same() {
     assert_eq!(classify(&e), expected);
     assert_eq!(classify(Box::new(ShopError::TooMany)), expected);
 }
+
+/// A range next to exact claims holds only what is left of it: 501 and 505
+/// go to their own variants, so the rest of 5xx all back off and the range
+/// needs no status field.
+#[derive(Debug, ApiError)]
+enum Carved {
+    #[api(status = 501)]
+    NotImplemented,
+    #[api(status = 505)]
+    Version,
+    #[api(status = 500..=599)]
+    Server,
+    #[api(status = 400..=499)]
+    Client,
+    #[api(status = 408)]
+    Timeout,
+    #[api(status = 429)]
+    Slow,
+}
+
+#[test]
+fn ranges_classify_by_the_statuses_left_to_them() {
+    assert_eq!(Carved::Server.retry(), Retry::Backoff);
+    assert_eq!(Carved::NotImplemented.retry(), Retry::Never);
+    assert_eq!(Carved::Version.status(), Some(StatusCode::HTTP_VERSION_NOT_SUPPORTED));
+    assert_eq!(Carved::Client.retry(), Retry::Never);
+    assert_eq!(Carved::Timeout.retry(), Retry::Backoff);
+    assert_eq!(Carved::Slow.retry(), Retry::After);
+    assert!(
+        !Carved::Server.safe_to_resend(),
+        "a 500 may have been applied"
+    );
+}
+
+/// A generic transport error is asked through `TransportError`, which the
+/// derive adds as a bound.
+#[derive(Debug, ApiError)]
+enum GenericTransport<T> {
+    #[api(transport)]
+    Transport(T),
+}
+
+#[test]
+fn generic_transport_errors_keep_their_classification() {
+    let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    let e = GenericTransport::Transport(refused);
+    assert_eq!(e.retry(), Retry::Backoff);
+    assert!(e.safe_to_resend());
+    let invalid =
+        GenericTransport::Transport(std::io::Error::from(std::io::ErrorKind::InvalidInput));
+    assert_eq!(invalid.retry(), Retry::Never);
+}

@@ -1,18 +1,23 @@
 //! The generated code names only `::apifault::__private` and `::core`, so a
-//! user's own `core`, `Option` or `Result` items do not break it.
+//! user's own `core`, `std`, `Option` or `Result` items next to the enum do
+//! not break it; and an enum written by a `macro_rules!` derives too.
 
 #![allow(dead_code, non_camel_case_types)]
 
-mod core {}
-struct Option;
-struct Some;
-struct None;
-struct Result;
-struct StatusCode;
-struct Duration;
-struct HeaderName;
+mod shadowed {
+    mod core {}
+    mod std {}
+    struct Option;
+    struct Some;
+    struct None;
+    struct Result;
+    struct Ok;
+    struct Err;
+    struct StatusCode;
+    struct Duration;
+    struct HeaderName;
+    struct Default;
 
-mod apifault_user {
     use apifault::{ApiError, FromResponse};
 
     #[derive(Debug, ApiError)]
@@ -21,10 +26,13 @@ mod apifault_user {
         #[api(status = 429)]
         Slow {
             #[api(retry_after)]
-            wait: ::std::option::Option<::std::time::Duration>,
+            wait: ::core::option::Option<::core::time::Duration>,
             #[api(request_id)]
             id: String,
+            count: u32,
         },
+        #[api(status = 400)]
+        Bad(#[api(body)] ::std::vec::Vec<u8>, #[api(header = "X-N")] u8),
         #[api(other)]
         Other {
             #[api(status)]
@@ -32,30 +40,84 @@ mod apifault_user {
         },
     }
 
-    pub(crate) fn decode(code: u16) -> E {
-        let headers = http::HeaderMap::new();
+    pub(crate) fn decode(code: u16, n: &'static str) -> E {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-n", http::HeaderValue::from_static(n));
         E::from_response(apifault::ResponseParts::new(
             http::StatusCode::from_u16(code).unwrap(),
             &headers,
-            b"",
+            b"raw",
         ))
     }
 }
 
+/// Field types and attributes arrive through `macro_rules!` fragments, with
+/// their own hygiene context.
+macro_rules! api_enum {
+    ($(#[$meta:meta])* $name:ident, $body:ty, $n:ty) => {
+        $(#[$meta])*
+        pub(crate) enum $name {
+            #[api(status = 404)]
+            NotFound {
+                #[api(body)]
+                body: $body,
+                #[api(header = "X-N")]
+                n: $n,
+            },
+            #[api(other)]
+            Other {
+                #[api(status)]
+                status: u16,
+            },
+        }
+    };
+}
+
+api_enum!(
+    #[derive(Debug, apifault::ApiError)]
+    FromMacro,
+    String,
+    u32
+);
+
 #[test]
 fn expansion_is_hygienic() {
     use apifault::ApiError;
-    let e = apifault_user::decode(429);
+    let e = shadowed::decode(429, "1");
     assert!(matches!(
         e,
-        apifault_user::E::Slow {
-            wait: ::std::option::Option::None,
+        shadowed::E::Slow {
+            wait: None,
+            count: 0,
             ..
         }
     ));
-    assert_eq!(e.request_id(), ::std::option::Option::None);
+    assert_eq!(e.request_id(), None);
+    assert!(matches!(shadowed::decode(400, "7"), shadowed::E::Bad(body, 7) if body == b"raw"));
     assert_eq!(
-        apifault_user::decode(418).status().map(|s| s.as_u16()),
-        ::std::option::Option::Some(418)
+        shadowed::decode(418, "x").status().map(|s| s.as_u16()),
+        Some(418)
     );
+}
+
+#[test]
+fn enums_written_by_macro_rules_derive() {
+    use apifault::FromResponse;
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-n", http::HeaderValue::from_static("12"));
+    let e = FromMacro::from_response(apifault::ResponseParts::new(
+        http::StatusCode::NOT_FOUND,
+        &headers,
+        b"gone",
+    ));
+    assert!(
+        matches!(e, FromMacro::NotFound { ref body, n: 12 } if body == "gone"),
+        "{e:?}"
+    );
+    let e = FromMacro::from_response(apifault::ResponseParts::new(
+        http::StatusCode::NOT_FOUND,
+        &http::HeaderMap::new(),
+        b"gone",
+    ));
+    assert!(matches!(e, FromMacro::Other { status: 404 }), "{e:?}");
 }

@@ -9,6 +9,12 @@ enum E {
     NotFound,
     #[api(status = 429, retry = "after", retry = "never")]
     Slow,
+    #[api(status = 400)]
+    Bad {
+        #[api(body)]
+        #[api(body)]
+        body: String,
+    },
 }
 
 fn main() {}

@@ -1,9 +1,11 @@
 //! A typed model of the derive input. Every node keeps a reference to the
 //! syntax it came from, so that any later check can point at exact tokens.
 
+use std::collections::BTreeSet;
+
 use syn::{DeriveInput, Generics, Ident, Member, Type};
 
-use super::attr::{self, ContainerAttrs, FieldAttr, FieldRole, VariantAttrs};
+use super::attr::{self, ContainerAttrs, FieldAttr, FieldRole, RetryKind, VariantAttrs};
 use crate::ctxt::Ctxt;
 
 pub(crate) struct Enum<'a> {
@@ -90,6 +92,53 @@ impl<'a> Enum<'a> {
     pub(crate) fn other(&self) -> Option<&Variant<'a>> {
         self.variants.iter().find(|v| v.kind() == Kind::Other)
     }
+
+    /// The statuses `variant` can actually be decoded from: its own, less
+    /// those that another variant claims exactly (which win over a range).
+    pub(crate) fn held_codes(&self, variant: &Variant<'_>) -> Vec<u64> {
+        let claimed_elsewhere: BTreeSet<u64> = self
+            .variants
+            .iter()
+            .filter(|v| v.ident != variant.ident)
+            .flat_map(|v| v.attrs.status.iter().flat_map(|s| &s.items))
+            .filter(|item| !item.is_range)
+            .map(|item| item.lo)
+            .collect();
+        let Some(status) = &variant.attrs.status else {
+            return Vec::new();
+        };
+        let mut codes: Vec<u64> = status
+            .items
+            .iter()
+            .filter(|item| item.lo <= item.hi && item.hi <= 599)
+            .flat_map(|item| {
+                let range = item.is_range;
+                let claimed = &claimed_elsewhere;
+                (item.lo..=item.hi).filter(move |code| !range || !claimed.contains(code))
+            })
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes
+    }
+}
+
+/// Mirrors `apifault::Retry::for_status`, so that the macro can classify a
+/// variant that claims several statuses without keeping the one it got.
+pub(crate) fn default_retry(code: u64) -> RetryKind {
+    match code {
+        408 => RetryKind::Backoff,
+        429 => RetryKind::After,
+        501 | 505 => RetryKind::Never,
+        500..=599 => RetryKind::Backoff,
+        _ => RetryKind::Never,
+    }
+}
+
+/// Mirrors the runtime's `status_safe_to_resend`: 429 and 503 reject a
+/// request before processing it.
+pub(crate) fn default_safe_to_resend(code: u64) -> bool {
+    matches!(code, 429 | 503)
 }
 
 impl<'a> Variant<'a> {

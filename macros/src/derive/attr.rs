@@ -30,6 +30,9 @@ pub(crate) struct VariantAttrs<'a> {
     pub(crate) attr: Option<&'a Attribute>,
     pub(crate) status: Option<StatusAttr>,
     pub(crate) retry: Option<RetryAttr>,
+    /// Whether `retry` was written, even with a value that did not parse,
+    /// so that a typo does not also report "say `retry = …`".
+    pub(crate) retry_given: bool,
     pub(crate) transport: Option<Ident>,
     pub(crate) other: Option<Ident>,
 }
@@ -116,12 +119,22 @@ fn for_each_key<'a>(
     mut each: impl FnMut(&'a Attribute, &ParseNestedMeta<'_>) -> syn::Result<()>,
 ) {
     for attr in api_attrs(attrs) {
-        if let syn::Meta::Path(_) | syn::Meta::NameValue(_) = &attr.meta {
-            cx.error_spanned_by(
-                attr,
-                format!("expected `#[api(...)]` with a list of keys {place}"),
-            );
-            continue;
+        match &attr.meta {
+            syn::Meta::Path(_) | syn::Meta::NameValue(_) => {
+                cx.error_spanned_by(
+                    attr,
+                    format!("expected `#[api(...)]` with a list of keys {place}"),
+                );
+                continue;
+            }
+            syn::Meta::List(list) if list.tokens.is_empty() => {
+                cx.error_spanned_by(
+                    attr,
+                    format!("empty `#[api()]` {place}: give it a key, or remove it"),
+                );
+                continue;
+            }
+            syn::Meta::List(_) => {}
         }
         let result = attr.parse_nested_meta(|meta| {
             if let Err(error) = each(attr, &meta) {
@@ -253,6 +266,7 @@ pub(crate) fn variant<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> VariantAttrs<'a>
             }
             "retry" => {
                 duplicate(&out.retry, &key)?;
+                out.retry_given = true;
                 let lit: LitStr = meta.value()?.parse().map_err(|e| {
                     syn::Error::new(
                         e.span(),
@@ -427,6 +441,12 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> Option<FieldAttr> {
             )));
         }
         if let Some(first) = &out {
+            if first.role.name() == role.name() {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format!("duplicate `{key}`: give it once"),
+                ));
+            }
             return Err(syn::Error::new_spanned(
                 &key,
                 format!(

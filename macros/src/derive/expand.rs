@@ -7,15 +7,57 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::Type;
 use syn::spanned::Spanned;
 
-use super::ast::{Enum, Field, Kind, Variant, option_inner};
+use super::ast::{Enum, Field, Kind, Variant, default_retry, default_safe_to_resend, option_inner};
 use super::attr::{FieldRole, RetryKind};
 
 pub(crate) fn expand(input: &Enum<'_>) -> TokenStream {
     let api_error = impl_api_error(input);
-    let from_response = input.other().map(|other| impl_from_response(input, other));
+    let decoding = match input.other() {
+        Some(other) => impl_from_response(input, other),
+        None => assert_decodable(input),
+    };
     quote! {
         #api_error
-        #from_response
+        #decoding
+    }
+}
+
+/// Without an `other` variant there is no `FromResponse` impl to type-check
+/// the fields only decoding uses; check them anyway, so that a `body` that
+/// cannot be deserialized is an error whether or not the enum decodes yet.
+/// Fields whose types involve the enum's parameters are bounded where used.
+fn assert_decodable(input: &Enum<'_>) -> TokenStream {
+    let params = type_params(input);
+    let checks = input
+        .variants
+        .iter()
+        .filter(|v| v.kind() == Kind::Status)
+        .flat_map(|v| &v.fields)
+        .filter_map(|field| {
+            let ty = option_inner(field.ty).unwrap_or(field.ty);
+            let check = match field.role()? {
+                FieldRole::Body => quote!(assert_body),
+                FieldRole::Header(_) => quote!(assert_header),
+                FieldRole::RateLimit => {
+                    let ty = field.ty;
+                    return (!mentions_param(ty, &params)).then(|| {
+                        quote_spanned!(ty.span()=> ::apifault::__private::assert_rate_limit::<#ty>();)
+                    });
+                }
+                _ => return None,
+            };
+            (!mentions_param(ty, &params))
+                .then(|| quote_spanned!(ty.span()=> ::apifault::__private::#check::<#ty>();))
+        })
+        .collect::<Vec<_>>();
+    if checks.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        #[allow(deprecated)]
+        const _: () = {
+            #(#checks)*
+        };
     }
 }
 
@@ -144,25 +186,16 @@ fn impl_api_error(input: &Enum<'_>) -> TokenStream {
                 ))
             }
             (Kind::Status, None) => {
-                // `valid.rs` made sure every status of this variant retries
-                // alike, so the first one answers for all.
-                let first = variant
-                    .attrs
-                    .status
-                    .as_ref()
-                    .and_then(|s| s.items.first())
-                    .map_or(500, |item| item.lo);
-                let status = status_lit(first);
-                quote!(::apifault::__private::Retry::for_status(#status))
+                // `valid.rs` made sure every status this variant can hold
+                // retries alike, so the first one answers for all.
+                let kind = input
+                    .held_codes(variant)
+                    .first()
+                    .map_or(RetryKind::Never, |&code| default_retry(code));
+                retry_tokens(kind)
             }
             (Kind::Transport, field) => match field {
-                Some((_, bound)) => {
-                    quote!({
-                        #[allow(unused_imports)]
-                        use ::apifault::__private::{TransportFallback as _, TransportViaTrait as _};
-                        (&::apifault::__private::Probe(#bound)).transport_retry()
-                    })
-                }
+                Some((field, bound)) => transport_call(input, field, &bound, "retry"),
                 None => quote!(::apifault::__private::Retry::Backoff),
             },
             _ => quote!(::apifault::__private::Retry::Never),
@@ -194,23 +227,14 @@ fn impl_api_error(input: &Enum<'_>) -> TokenStream {
                 ))
             }
             (Kind::Status, None) => {
-                let ranges = variant
-                    .attrs
-                    .status
-                    .iter()
-                    .flat_map(|s| &s.items)
-                    .map(|item| {
-                        let (lo, hi) = (item.lo as u16, item.hi as u16);
-                        quote!((#lo, #hi))
-                    });
-                quote!(::apifault::__private::safe_statuses(&[#(#ranges),*]))
+                let codes = input.held_codes(variant);
+                let safe = !codes.is_empty() && codes.into_iter().all(default_safe_to_resend);
+                quote!(#safe)
             }
             (Kind::Other, None) => quote!(false),
-            (Kind::Transport, Some((_, bound))) => quote!({
-                #[allow(unused_imports)]
-                use ::apifault::__private::{TransportFallback as _, TransportViaTrait as _};
-                (&::apifault::__private::Probe(#bound)).transport_safe_to_resend()
-            }),
+            (Kind::Transport, Some((field, bound))) => {
+                transport_call(input, field, &bound, "safe_to_resend")
+            }
             (Kind::Transport, None) => quote!(false),
             (Kind::Local, _) => quote!(true),
         }
@@ -218,6 +242,7 @@ fn impl_api_error(input: &Enum<'_>) -> TokenStream {
 
     quote! {
         #[automatically_derived]
+        #[allow(deprecated)]
         impl #impl_generics ::apifault::__private::ApiError for #ident #ty_generics #where_clause {
             fn status(&self) -> ::core::option::Option<::apifault::__private::StatusCode> {
                 #status
@@ -238,6 +263,27 @@ fn impl_api_error(input: &Enum<'_>) -> TokenStream {
     }
 }
 
+/// Asks the transport error field: through `TransportError` when its type
+/// is generic (the impl is then bounded by it), else by autoref dispatch,
+/// which falls back to "backoff, not safe" for types without the trait.
+fn transport_call(input: &Enum<'_>, field: &Field<'_>, bound: &Ident, method: &str) -> TokenStream {
+    let ty = field.ty;
+    if mentions_param(ty, &type_params(input)) {
+        let method = Ident::new(method, Span::call_site());
+        return quote_spanned!(ty.span()=> <#ty as ::apifault::__private::TransportError>::#method(#bound));
+    }
+    let method = Ident::new(&format!("transport_{method}"), Span::call_site());
+    quote!({
+        #[allow(unused_imports)]
+        use ::apifault::__private::{TransportFallback as _, TransportViaTrait as _};
+        (&::apifault::__private::Probe(#bound)).#method()
+    })
+}
+
+fn type_params<'a>(input: &'a Enum<'_>) -> Vec<&'a Ident> {
+    input.generics.type_params().map(|p| &p.ident).collect()
+}
+
 /// Whether `ty` names one of the enum's type parameters anywhere inside.
 fn mentions_param(ty: &Type, params: &[&Ident]) -> bool {
     fn walk(tokens: TokenStream, params: &[&Ident]) -> bool {
@@ -254,7 +300,7 @@ fn mentions_param(ty: &Type, params: &[&Ident]) -> bool {
 /// parameter, the bound its role needs (serde_derive's approach: bound the
 /// field's type, not the parameter).
 fn where_clause(input: &Enum<'_>, from_response: bool) -> TokenStream {
-    let params: Vec<&Ident> = input.generics.type_params().map(|p| &p.ident).collect();
+    let params = type_params(input);
     let mut bounds = Vec::new();
     for variant in &input.variants {
         let decoded = matches!(variant.kind(), Kind::Status | Kind::Other);
@@ -284,6 +330,14 @@ fn where_clause(input: &Enum<'_>, from_response: bool) -> TokenStream {
                     quote!(::core::str::FromStr),
                 ),
                 (None, true) if decoded => (field.ty, quote!(::core::default::Default)),
+                (None, false)
+                    if variant.kind() == Kind::Transport
+                        && variant
+                            .transport_field()
+                            .is_some_and(|f| f.member == field.member) =>
+                {
+                    (field.ty, quote!(::apifault::__private::TransportError))
+                }
                 _ => continue,
             };
             if mentions_param(ty, &params) {
@@ -324,54 +378,62 @@ fn header_static(name: &syn::LitStr) -> TokenStream {
 fn decode_field(field: &Field<'_>, in_other: bool) -> TokenStream {
     let ty = field.ty;
     let span = ty.span();
+    // Names the generated code defines itself get call-site spans, even
+    // inside expressions spanned on the user's type, so that they resolve
+    // when the enum is written by a `macro_rules!`.
+    let call_site = Span::call_site();
+    let parts = Ident::new("__parts", call_site);
+    let label = syn::Lifetime::new("'__variant", call_site);
+    let retry_after = Ident::new("__RETRY_AFTER", call_site);
+    let request_id = Ident::new("__REQUEST_ID", call_site);
     let fallible = |expr: TokenStream| {
         quote_spanned! {span=>
             match #expr {
                 ::core::option::Option::Some(__value) => __value,
-                ::core::option::Option::None => break '__variant ::core::option::Option::None,
+                ::core::option::Option::None => break #label ::core::option::Option::None,
             }
         }
     };
     match field.role() {
         None => quote_spanned!(span=> <#ty as ::apifault::__private::DefaultField>::fill()),
         Some(FieldRole::Status) => quote_spanned! {span=>
-            <#ty as ::apifault::__private::StatusField>::from_status(__parts.status)
+            <#ty as ::apifault::__private::StatusField>::from_status(#parts.status)
         },
         Some(FieldRole::Body) => match option_inner(ty) {
             Some(inner) => quote_spanned! {inner.span()=>
-                ::apifault::__private::non_empty(__parts.body)
+                ::apifault::__private::non_empty(#parts.body)
                     .and_then(|__body| ::apifault::__private::Body::<#inner>::new().decode(__body))
             },
             None if in_other => quote_spanned! {span=>
-                <#ty as ::apifault::__private::OtherBody>::decode_any(__parts.body)
+                <#ty as ::apifault::__private::OtherBody>::decode_any(#parts.body)
             },
             None => fallible(quote_spanned! {span=>
-                ::apifault::__private::Body::<#ty>::new().decode(__parts.body)
+                ::apifault::__private::Body::<#ty>::new().decode(#parts.body)
             }),
         },
         Some(FieldRole::RetryAfter) => quote_spanned! {span=>
             <#ty as ::apifault::__private::RetryAfterField>::from_hint(
-                ::apifault::__private::retry_after(__parts.headers, &__RETRY_AFTER),
+                ::apifault::__private::retry_after(#parts.headers, &#retry_after),
             )
         },
         Some(FieldRole::RequestId) => quote_spanned! {span=>
             <#ty as ::apifault::__private::RequestIdField>::from_id(
-                ::apifault::__private::request_id(__parts.headers, &__REQUEST_ID),
+                ::apifault::__private::request_id(#parts.headers, &#request_id),
             )
         },
         Some(FieldRole::RateLimit) => quote_spanned! {span=>
             <#ty as ::apifault::__private::RateLimitField>::from_rate_limit(
-                ::apifault::__private::rate_limit(__parts.headers),
+                ::apifault::__private::rate_limit(#parts.headers),
             )
         },
         Some(FieldRole::Header(name)) => {
             let name = header_static(name);
             match option_inner(ty) {
                 Some(inner) => quote_spanned! {inner.span()=>
-                    ::apifault::__private::header::<#inner>(__parts.headers, #name)
+                    ::apifault::__private::header::<#inner>(#parts.headers, #name)
                 },
                 None => fallible(quote_spanned! {span=>
-                    ::apifault::__private::header::<#ty>(__parts.headers, #name)
+                    ::apifault::__private::header::<#ty>(#parts.headers, #name)
                 }),
             }
         }
@@ -444,6 +506,7 @@ fn impl_from_response(input: &Enum<'_>, other: &Variant<'_>) -> TokenStream {
 
     quote_spanned! {span=>
         #[automatically_derived]
+        #[allow(deprecated)]
         impl #impl_generics ::apifault::__private::FromResponse for #ident #ty_generics #where_clause {
             #[allow(unused_variables, unreachable_code, clippy::match_single_binding)]
             fn from_response(__parts: ::apifault::__private::ResponseParts<'_>) -> Self {

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::ast::{Enum, Kind, Variant, option_inner};
-use super::attr::{FieldRole, RetryKind, is_header_name, span_of};
+use super::ast::{Enum, Kind, Variant, default_retry, option_inner};
+use super::attr::{FieldRole, is_header_name, span_of};
 use crate::ctxt::Ctxt;
 
 pub(crate) fn check(cx: &Ctxt, input: &Enum<'_>) {
@@ -15,7 +15,7 @@ pub(crate) fn check(cx: &Ctxt, input: &Enum<'_>) {
     check_statuses(cx, input);
     for variant in &input.variants {
         check_fields(cx, variant);
-        check_knows_its_retry(cx, variant);
+        check_knows_its_retry(cx, input, variant);
     }
 }
 
@@ -249,20 +249,10 @@ fn check_fields(cx: &Ctxt, variant: &Variant<'_>) {
     }
 }
 
-/// Mirrors `apifault::Retry::for_status`: a variant holding several statuses
-/// without keeping the one it got is only valid when they all retry alike.
-fn default_retry(code: u64) -> RetryKind {
-    match code {
-        408 => RetryKind::Backoff,
-        429 => RetryKind::After,
-        501 | 505 => RetryKind::Never,
-        500..=599 => RetryKind::Backoff,
-        _ => RetryKind::Never,
-    }
-}
-
-fn check_knows_its_retry(cx: &Ctxt, variant: &Variant<'_>) {
-    if variant.attrs.retry.is_some() || variant.field("status").is_some() {
+/// A variant holding several statuses without keeping the one it got is
+/// only valid when they all retry alike.
+fn check_knows_its_retry(cx: &Ctxt, input: &Enum<'_>, variant: &Variant<'_>) {
+    if variant.attrs.retry_given || variant.field("status").is_some() {
         return;
     }
     let add_field = "add a `#[api(status)] status: http::StatusCode` field so that it answers by the status it got, or say `retry = \"…\"`";
@@ -278,11 +268,10 @@ fn check_knows_its_retry(cx: &Ctxt, variant: &Variant<'_>) {
             let Some(status) = &variant.attrs.status else {
                 return;
             };
-            let mut kinds = status
-                .items
-                .iter()
-                .filter(|i| i.lo <= i.hi && i.hi <= 599)
-                .flat_map(|i| (i.lo..=i.hi).map(|code| (code, default_retry(code))));
+            let mut kinds = input
+                .held_codes(variant)
+                .into_iter()
+                .map(|code| (code, default_retry(code)));
             let Some((first_code, first)) = kinds.next() else {
                 return;
             };

@@ -1,0 +1,14 @@
+use apifault::ApiError;
+
+#[derive(ApiError)]
+enum E {
+    #[api()]
+    Forgotten,
+    #[api(status = 400)]
+    Bad {
+        #[api()]
+        body: String,
+    },
+}
+
+fn main() {}
