@@ -1,23 +1,31 @@
 //! Helpers for testing code built on apifault: make every retry wait
 //! instant while keeping the attempts, as stamina's testing switch does.
+//!
+//! Two scopes: [`instant_retries`] affects only the current thread, which is
+//! safe with the test harness running tests in parallel, and covers blocking
+//! calls and futures polled by a current-thread runtime (`#[tokio::test]`'s
+//! default). [`instant_retries_in_process`] affects every thread, for code
+//! that retries on a multi-threaded runtime, at the price of affecting other
+//! tests that run at the same time.
 
+use core::cell::Cell;
+use core::marker::PhantomData;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-static ACTIVE: AtomicUsize = AtomicUsize::new(0);
+static IN_PROCESS: AtomicUsize = AtomicUsize::new(0);
 
-/// While the returned guard lives, every wait of every retried call in this
-/// process is skipped: the engine still decides, counts and reports the
-/// waits (hooks and [`RetryReport`](crate::RetryReport)s see the delays it
-/// would have waited) but returns at once. Guards nest; the switch is off
-/// again when the last one is dropped.
-///
-/// It is process-wide, like stamina's `set_testing`: tests running in
-/// parallel threads all see it, which is what a test suite of a client
-/// library wants.
+thread_local! {
+    static ON_THREAD: Cell<usize> = const { Cell::new(0) };
+}
+
+/// While the returned guard lives, every wait of every call retried on this
+/// thread is skipped: the engine still decides, counts and reports the waits
+/// (hooks and [`RetryReport`](crate::RetryReport)s see the delays it would
+/// have waited) but returns at once. Guards nest.
 ///
 /// ```
 /// use apifault::{ApiError, RetryPolicy};
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
 ///
 /// #[derive(Debug, ApiError)]
 /// enum E {
@@ -25,22 +33,43 @@ static ACTIVE: AtomicUsize = AtomicUsize::new(0);
 ///     Unavailable,
 /// }
 ///
+/// #[apifault::retry(max_retries = 3, base = "10s", max_elapsed = "1h")]
+/// fn flaky() -> Result<(), E> {
+///     Err(E::Unavailable)
+/// }
+///
 /// let _instant = apifault::testing::instant_retries();
-/// let started = Instant::now();
-/// let policy = RetryPolicy::exponential(Duration::from_secs(10)).no_max_elapsed();
-/// let (result, report) = apifault::retry_blocking_with_report(&policy, || Err::<(), _>(E::Unavailable));
-/// assert!(result.is_err());
-/// assert_eq!(report.attempts, 4, "the attempts are kept");
-/// assert!(report.waited > Duration::ZERO, "the waits are reported");
-/// assert!(started.elapsed() < Duration::from_secs(5), "but not waited");
+/// let started = std::time::Instant::now();
+/// assert!(flaky().is_err()); // four attempts, 70 s of waits skipped
+/// assert!(started.elapsed() < Duration::from_secs(10));
 /// ```
 #[must_use = "retries are instant only while the guard lives"]
 pub fn instant_retries() -> InstantRetries {
-    ACTIVE.fetch_add(1, Ordering::SeqCst);
-    InstantRetries { _private: () }
+    ON_THREAD.with(|n| n.set(n.get() + 1));
+    InstantRetries {
+        in_process: false,
+        _not_send: PhantomData,
+    }
 }
 
-/// The guard returned by [`instant_retries`].
+/// [`instant_retries`] for every thread of the process, like stamina's
+/// `set_testing`: for code that retries on a multi-threaded runtime. Tests
+/// running in parallel see it too.
+///
+/// ```
+/// let _instant = apifault::testing::instant_retries_in_process();
+/// ```
+#[must_use = "retries are instant only while the guard lives"]
+pub fn instant_retries_in_process() -> InstantRetries {
+    IN_PROCESS.fetch_add(1, Ordering::SeqCst);
+    InstantRetries {
+        in_process: true,
+        _not_send: PhantomData,
+    }
+}
+
+/// The guard returned by [`instant_retries`] and
+/// [`instant_retries_in_process`]; waits are real again once it is dropped.
 ///
 /// ```
 /// let guard = apifault::testing::instant_retries();
@@ -48,16 +77,22 @@ pub fn instant_retries() -> InstantRetries {
 /// ```
 #[derive(Debug)]
 pub struct InstantRetries {
-    _private: (),
+    in_process: bool,
+    /// Dropped on the thread it switched.
+    _not_send: PhantomData<*const ()>,
 }
 
 impl Drop for InstantRetries {
     fn drop(&mut self) {
-        ACTIVE.fetch_sub(1, Ordering::SeqCst);
+        if self.in_process {
+            IN_PROCESS.fetch_sub(1, Ordering::SeqCst);
+        } else {
+            let _ = ON_THREAD.try_with(|n| n.set(n.get().saturating_sub(1)));
+        }
     }
 }
 
 #[inline]
 pub(crate) fn instant_retries_active() -> bool {
-    ACTIVE.load(Ordering::Relaxed) > 0
+    IN_PROCESS.load(Ordering::Relaxed) > 0 || ON_THREAD.try_with(Cell::get).is_ok_and(|n| n > 0)
 }

@@ -129,3 +129,79 @@ pub enum OnDemandError {
         trace_depth: Option<u32>,
     },
 }
+
+/// A small error enum for retry tests: one variant per retry behaviour.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, ApiError)]
+pub enum FlakyError {
+    /// 404: never retried.
+    #[error("not found")]
+    #[api(status = 404)]
+    NotFound,
+    /// 429 with an optional hint: retried after the hint.
+    #[error("rate limited")]
+    #[api(status = 429)]
+    RateLimited {
+        /// The server's hint.
+        #[api(retry_after)]
+        wait: Option<Duration>,
+    },
+    /// 500: backoff, not safe to resend.
+    #[error("internal")]
+    #[api(status = 500)]
+    Internal,
+    /// 503: backoff, safe to resend.
+    #[error("unavailable")]
+    #[api(status = 503)]
+    Unavailable {
+        /// For logs.
+        #[api(request_id)]
+        request_id: Option<String>,
+    },
+}
+
+/// The same statuses for an API that promises atomic requests.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, ApiError)]
+#[api(atomic)]
+pub enum AtomicError {
+    /// 500: backoff, and safe to resend because the API is atomic.
+    #[error("internal")]
+    #[api(status = 500)]
+    Internal,
+}
+
+/// An operation that fails with the given errors, in order, then succeeds
+/// with the number of calls made; it counts every call.
+#[derive(Debug)]
+pub struct Script<E> {
+    failures: std::sync::Mutex<std::collections::VecDeque<E>>,
+    calls: std::sync::atomic::AtomicU32,
+}
+
+impl<E: Clone> Script<E> {
+    /// Fails with `failures` in order, then succeeds.
+    pub fn new(failures: impl IntoIterator<Item = E>) -> Self {
+        Script {
+            failures: std::sync::Mutex::new(failures.into_iter().collect()),
+            calls: std::sync::atomic::AtomicU32::new(0),
+        }
+    }
+
+    /// Fails with `error` forever.
+    pub fn always(error: E) -> Self {
+        Self::new(std::iter::repeat_n(error, 10_000))
+    }
+
+    /// One call.
+    pub fn call(&self) -> Result<u32, E> {
+        let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        match self.failures.lock().expect("script lock").pop_front() {
+            Some(error) => Err(error),
+            None => Ok(n),
+        }
+    }
+
+    /// Calls made so far.
+    pub fn calls(&self) -> u32 {
+        self.calls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}

@@ -229,7 +229,10 @@ enum Carved {
 fn ranges_classify_by_the_statuses_left_to_them() {
     assert_eq!(Carved::Server.retry(), Retry::Backoff);
     assert_eq!(Carved::NotImplemented.retry(), Retry::Never);
-    assert_eq!(Carved::Version.status(), Some(StatusCode::HTTP_VERSION_NOT_SUPPORTED));
+    assert_eq!(
+        Carved::Version.status(),
+        Some(StatusCode::HTTP_VERSION_NOT_SUPPORTED)
+    );
     assert_eq!(Carved::Client.retry(), Retry::Never);
     assert_eq!(Carved::Timeout.retry(), Retry::Backoff);
     assert_eq!(Carved::Slow.retry(), Retry::After);

@@ -44,7 +44,10 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
         None => quote!(::core::option::Option::None),
     };
     let fake_ret = replace_impl_trait(ret);
-    let check = quote_spanned!(ret.span()=> #attempts.check(#result));
+    // Spanned on the return type, so that "not `Result<_, E: ApiError>`"
+    // points there.
+    let result_at_ret = Ident::new("__apifault_result", mixed.located_at(ret.span()));
+    let check = quote_spanned!(ret.span()=> ::apifault::__private::Attempts::check(&mut #attempts, #result_at_ret));
 
     let attempt = if asynchronous {
         quote_spanned! {mixed=>

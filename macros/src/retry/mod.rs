@@ -16,8 +16,18 @@ pub(crate) fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
     let function: args::RetryFn = match syn::parse2(item.clone()) {
         Ok(function) => function,
         Err(_) => {
+            // Blame the item's keyword (`struct`, `impl`, …), past its
+            // attributes and visibility.
+            let span = item
+                .clone()
+                .into_iter()
+                .find_map(|tt| match tt {
+                    proc_macro2::TokenTree::Ident(ident) if ident != "pub" => Some(ident.span()),
+                    _ => None,
+                })
+                .unwrap_or_else(proc_macro2::Span::call_site);
             cx.syn_error(syn::Error::new(
-                proc_macro2::Span::call_site(),
+                span,
                 "#[apifault::retry] goes on a function with a body (`fn` or `async fn`, free or in an `impl`)",
             ));
             let mut tokens = cx.into_compile_errors();

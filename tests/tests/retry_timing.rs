@@ -1,0 +1,263 @@
+//! The engine's waits, with exact numbers, under tokio's paused clock: no
+//! test here sleeps in real time.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use apifault::{Jitter, Retry, RetryPolicy, StopReason};
+use apifault_tests::{FlakyError, Script};
+use tokio::time::Instant;
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+/// A policy without jitter that records every delay its hooks see.
+fn recording(policy: RetryPolicy) -> (RetryPolicy, Arc<Mutex<Vec<Duration>>>) {
+    let delays = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&delays);
+    let policy = policy.on_retry(move |e| seen.lock().unwrap().push(e.delay));
+    (policy, delays)
+}
+
+fn unavailable() -> FlakyError {
+    FlakyError::Unavailable { request_id: None }
+}
+
+#[tokio::test(start_paused = true)]
+async fn backoff_doubles_from_base_without_jitter() {
+    let (policy, delays) = recording(
+        RetryPolicy::exponential(secs(2))
+            .jitter(Jitter::None)
+            .max_retries(4)
+            .no_max_elapsed(),
+    );
+    let script = Script::always(unavailable());
+    let start = Instant::now();
+    let (result, report) = apifault::retry_with_report(&policy, || async { script.call() }).await;
+    assert_eq!(result, Err(unavailable()));
+    assert_eq!(
+        *delays.lock().unwrap(),
+        [secs(2), secs(4), secs(8), secs(16)]
+    );
+    assert_eq!(
+        start.elapsed(),
+        secs(30),
+        "2 + 4 + 8 + 16 on the paused clock"
+    );
+    assert_eq!(script.calls(), 5);
+    assert_eq!(
+        (report.attempts, report.waited, report.stop),
+        (5, secs(30), StopReason::MaxRetries)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_delay_caps_the_backoff() {
+    let (policy, delays) = recording(
+        RetryPolicy::exponential(secs(1))
+            .factor(3.0)
+            .max_delay(secs(5))
+            .jitter(Jitter::None)
+            .max_retries(4)
+            .no_max_elapsed(),
+    );
+    let script = Script::always(FlakyError::Internal);
+    let _ = apifault::retry(&policy, || async { script.call() }).await;
+    assert_eq!(
+        *delays.lock().unwrap(),
+        [secs(1), secs(3), secs(5), secs(5)]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_waits_exactly_its_hint() {
+    let (policy, delays) = recording(RetryPolicy::exponential(secs(1)).jitter(Jitter::None));
+    let script = Script::new([FlakyError::RateLimited {
+        wait: Some(secs(7)),
+    }]);
+    let start = Instant::now();
+    let result = apifault::retry(&policy, || async { script.call() }).await;
+    assert_eq!(result, Ok(2));
+    assert_eq!(start.elapsed(), secs(7));
+    assert_eq!(*delays.lock().unwrap(), [secs(7)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn jitter_only_adds_to_a_hint() {
+    for _ in 0..50 {
+        let (policy, delays) = recording(RetryPolicy::exponential(secs(2)).jitter(Jitter::Full));
+        let script = Script::new([FlakyError::RateLimited {
+            wait: Some(secs(30)),
+        }]);
+        let _ = apifault::retry(&policy, || async { script.call() }).await;
+        let delay = delays.lock().unwrap()[0];
+        assert!(
+            delay >= secs(30) && delay <= secs(32),
+            "{delay:?}: at most 10% more, capped by base"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_without_hint_backs_off() {
+    let (policy, delays) = recording(RetryPolicy::exponential(secs(3)).jitter(Jitter::None));
+    let script = Script::new([FlakyError::RateLimited { wait: None }]);
+    assert_eq!(
+        apifault::retry(&policy, || async { script.call() }).await,
+        Ok(2)
+    );
+    assert_eq!(*delays.lock().unwrap(), [secs(3)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hint_over_max_server_wait_gives_up_at_once() {
+    let policy = RetryPolicy::default().max_server_wait(secs(60));
+    let script = Script::new([FlakyError::RateLimited {
+        wait: Some(secs(200)),
+    }]);
+    let start = Instant::now();
+    let (result, report) = apifault::retry_with_report(&policy, || async { script.call() }).await;
+    assert_eq!(
+        result,
+        Err(FlakyError::RateLimited {
+            wait: Some(secs(200))
+        })
+    );
+    assert_eq!(script.calls(), 1);
+    assert_eq!(start.elapsed(), Duration::ZERO);
+    assert_eq!(
+        report.stop,
+        StopReason::ServerWaitTooLong { asked: secs(200) }
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn never_makes_one_attempt() {
+    let script = Script::always(FlakyError::NotFound);
+    let (result, report) =
+        apifault::retry_with_report(&RetryPolicy::default(), || async { script.call() }).await;
+    assert_eq!(result, Err(FlakyError::NotFound));
+    assert_eq!(script.calls(), 1);
+    assert_eq!(report.stop, StopReason::NotRetryable);
+
+    let script = Script::always(unavailable());
+    let (_, report) =
+        apifault::retry_with_report(&RetryPolicy::never(), || async { script.call() }).await;
+    assert_eq!((script.calls(), report.stop), (1, StopReason::MaxRetries));
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_retries_is_honoured() {
+    for retries in [0, 1, 3, 7] {
+        let policy = RetryPolicy::exponential(Duration::from_millis(10)).max_retries(retries);
+        let script = Script::always(FlakyError::Internal);
+        let _ = apifault::retry(&policy, || async { script.call() }).await;
+        assert_eq!(script.calls(), retries + 1);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_elapsed_gives_up_instead_of_crossing_the_deadline() {
+    // Waits would be 2, 4, 8, 16: after 2 + 4 = 6 s (plus the attempts'
+    // own second each), the 8 s wait would end past 15 s, so it stops.
+    let (policy, delays) = recording(
+        RetryPolicy::exponential(secs(2))
+            .jitter(Jitter::None)
+            .max_retries(10)
+            .max_elapsed(secs(15)),
+    );
+    let script = Script::always(unavailable());
+    let start = Instant::now();
+    let (result, report) = apifault::retry_with_report(&policy, || async {
+        tokio::time::sleep(secs(1)).await;
+        script.call()
+    })
+    .await;
+    assert!(result.is_err());
+    assert_eq!(*delays.lock().unwrap(), [secs(2), secs(4)]);
+    assert_eq!(script.calls(), 3);
+    assert_eq!(report.stop, StopReason::MaxElapsed);
+    assert_eq!(
+        start.elapsed(),
+        secs(9),
+        "3 attempts of 1 s and 6 s of waits"
+    );
+    assert!(start.elapsed() <= secs(15));
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_the_future_cancels_further_attempts() {
+    let policy = RetryPolicy::exponential(secs(10))
+        .jitter(Jitter::None)
+        .max_retries(5);
+    let script = Script::always(unavailable());
+    let call = apifault::retry(&policy, || async { script.call() });
+    let timed_out = tokio::time::timeout(secs(15), call).await;
+    assert!(timed_out.is_err(), "the call was still waiting");
+    assert_eq!(script.calls(), 2, "attempts at 0 s and 10 s");
+    tokio::time::sleep(secs(600)).await;
+    assert_eq!(script.calls(), 2, "nothing ran after the drop");
+}
+
+#[tokio::test(start_paused = true)]
+async fn hooks_see_attempts_delays_errors_and_reasons() {
+    let retries = Arc::new(Mutex::new(Vec::new()));
+    let give_ups = Arc::new(Mutex::new(Vec::new()));
+    let (r, g) = (Arc::clone(&retries), Arc::clone(&give_ups));
+    let policy = RetryPolicy::exponential(secs(1))
+        .jitter(Jitter::None)
+        .max_retries(2)
+        .on_retry(move |e| {
+            r.lock().unwrap().push((
+                e.attempt,
+                e.delay,
+                e.reason,
+                e.error.status().map(|s| s.as_u16()),
+            ));
+        })
+        .on_give_up(move |e| {
+            g.lock().unwrap().push((
+                e.attempts,
+                e.reason,
+                e.waited,
+                e.error.request_id().map(str::to_owned),
+            ));
+        });
+    let script = Script::new([
+        FlakyError::RateLimited {
+            wait: Some(secs(5)),
+        },
+        FlakyError::Internal,
+        FlakyError::Unavailable {
+            request_id: Some("req-9".into()),
+        },
+    ]);
+    let result = apifault::retry(&policy, || async { script.call() }).await;
+    assert_eq!(
+        result,
+        Err(FlakyError::Unavailable {
+            request_id: Some("req-9".into())
+        })
+    );
+    assert_eq!(
+        *retries.lock().unwrap(),
+        [
+            (1, secs(5), Retry::After, Some(429)),
+            (2, secs(2), Retry::Backoff, Some(500))
+        ]
+    );
+    assert_eq!(
+        *give_ups.lock().unwrap(),
+        [(3, StopReason::MaxRetries, secs(7), Some("req-9".to_owned()))]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_final_error_is_the_last_real_error() {
+    let policy = RetryPolicy::exponential(secs(1)).max_retries(5);
+    let script = Script::new([FlakyError::Internal, unavailable(), FlakyError::NotFound]);
+    let result = apifault::retry(&policy, || async { script.call() }).await;
+    assert_eq!(result, Err(FlakyError::NotFound));
+    assert_eq!(script.calls(), 3);
+}
