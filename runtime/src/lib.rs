@@ -82,6 +82,34 @@
 //! | `rate_limit` | `Option<RateLimit>` | see [`headers::rate_limit`] |
 //!
 //! Fields without `#[api]` are filled with `Default::default()`.
+//!
+//! # Retrying
+//!
+//! [`RetryPolicy`] says how often and how long; the engine ([`retry`](fn@retry),
+//! [`retry_blocking`], their `_with_report` forms, and the
+//! [`retry`](macro@retry) attribute) applies it, asking each error:
+//!
+//! - [`Retry::Never`] stops at once;
+//! - [`Retry::Backoff`] waits the policy's delay (`base * factor^n`, capped
+//!   by `max_delay`, randomised by [`Jitter`]);
+//! - [`Retry::After`] waits the server's hint exactly (jitter only adds to
+//!   it), or backs off when there is none; a hint over `max_server_wait`
+//!   gives up at once instead of retrying early;
+//! - a call marked `idempotent = false` is retried only on errors that are
+//!   [`ApiError::safe_to_resend`];
+//! - `max_retries`, `max_elapsed` (a wait that would cross it gives up) and a
+//!   shared [`RetryBudget`] bound the whole.
+//!
+//! Every retry emits an INFO `tracing` event (target `apifault`: attempt,
+//! delay, reason, status, request id) and calls the policy's `on_retry`
+//! hook; giving up after a limit emits a WARN event, stopping on an error
+//! that must not be retried a DEBUG one, and both call `on_give_up`. No
+//! header value or body is logged but the request id.
+//!
+//! Time comes from a [`Clock`]: tokio's (pausable) by default for async
+//! code, the thread's for blocking code, or a [`ManualClock`]. For users'
+//! own tests, [`testing::instant_retries`] skips every wait while keeping the
+//! attempts.
 
 #![deny(missing_docs)]
 

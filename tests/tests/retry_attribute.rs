@@ -177,3 +177,25 @@ fn inner_attributes() -> Result<u32, FlakyError> {
 fn inner_attributes_are_lifted() {
     assert_eq!(inner_attributes(), Ok(1));
 }
+
+#[test]
+fn policies_are_cheap_shared_values() {
+    fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
+    assert_send_sync_clone::<RetryPolicy>();
+    assert_send_sync_clone::<apifault::RetryBudget>();
+    assert_send_sync_clone::<ManualClock>();
+    // Clones share hooks: a hook set before cloning sees both policies' retries.
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counter = std::sync::Arc::clone(&seen);
+    let policy = RetryPolicy::exponential(Duration::from_millis(1))
+        .clock(ManualClock::new())
+        .on_retry(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
+    let copy = policy.clone();
+    let script = Script::new([FlakyError::Internal]);
+    assert_eq!(apifault::retry_blocking(&policy, || script.call()), Ok(2));
+    let script = Script::new([FlakyError::Internal]);
+    assert_eq!(apifault::retry_blocking(&copy, || script.call()), Ok(2));
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
