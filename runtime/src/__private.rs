@@ -22,6 +22,12 @@ pub fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
+/// The status to serve for a variant whose status field holds no valid one.
+#[inline]
+pub fn status_or_500(status: Option<StatusCode>) -> StatusCode {
+    status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 /// `Retry::for_status` for a variant that holds the status it came with.
 #[inline]
 pub fn retry_for(status: Option<StatusCode>) -> Retry {
@@ -313,3 +319,25 @@ impl<T: ?Sized> TransportFallback for &Probe<'_, T> {
         false
     }
 }
+
+#[cfg(feature = "axum")]
+pub use crate::http_axum::{
+    BodyProbe, DisplayProbe, Rendered, ServerResponse, ViaDisplay, ViaNoDisplay, ViaOpaque,
+    ViaRaw, ViaSerialize,
+};
+#[cfg(feature = "axum")]
+pub use axum_core;
+
+/// Emits its input only with apifault's `axum` feature; see `http_axum.rs`.
+#[cfg(feature = "axum")]
+pub use crate::__apifault_if_axum as if_axum;
+
+/// Without the `axum` feature, `IntoResponse` impls are dropped.
+#[cfg(not(feature = "axum"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __apifault_if_axum_off {
+    ($($tokens:tt)*) => {};
+}
+#[cfg(not(feature = "axum"))]
+pub use crate::__apifault_if_axum_off as if_axum;

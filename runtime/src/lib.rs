@@ -121,6 +121,15 @@ pub mod headers;
 mod policy;
 mod response;
 pub mod testing;
+mod throttle;
+
+#[cfg(feature = "axum")]
+mod http_axum;
+#[cfg(feature = "reqwest")]
+#[path = "http_reqwest.rs"]
+pub mod reqwest;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 #[doc(hidden)]
 pub mod __private;
@@ -134,6 +143,7 @@ pub use error::{ApiError, Retry, TransportError};
 pub use headers::RateLimit;
 pub use policy::{AsPolicy, GiveUpEvent, Jitter, RetryEvent, RetryPolicy, StopReason};
 pub use response::{FromResponse, ResponseParts};
+pub use throttle::{LocalThrottle, Throttle, ThrottlePermit, ThrottleStore};
 
 /// Derives [`ApiError`] (and [`FromResponse`] when the enum has an
 /// `#[api(other)]` variant); see the [crate documentation](crate) for the

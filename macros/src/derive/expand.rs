@@ -16,9 +16,11 @@ pub(crate) fn expand(input: &Enum<'_>) -> TokenStream {
         Some(other) => impl_from_response(input, other),
         None => assert_decodable(input),
     };
+    let into_response = impl_into_response(input);
     quote! {
         #api_error
         #decoding
+        #into_response
     }
 }
 
@@ -451,11 +453,9 @@ fn construct(variant: &Variant<'_>, in_other: bool) -> TokenStream {
     quote!(Self::#ident { #(#inits),* })
 }
 
-fn impl_from_response(input: &Enum<'_>, other: &Variant<'_>) -> TokenStream {
-    let ident = input.ident;
-    let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
-    let where_clause = where_clause(input, true);
-
+/// `__RETRY_AFTER` and `__REQUEST_ID`: the enum's header names, built at
+/// compile time.
+fn header_statics(input: &Enum<'_>) -> TokenStream {
     let retry_after_names = match &input.attrs.retry_after {
         Some(names) => names.names.iter().map(header_const).collect(),
         None => vec![quote!(::apifault::__private::HeaderName::from_static(
@@ -469,6 +469,118 @@ fn impl_from_response(input: &Enum<'_>, other: &Variant<'_>) -> TokenStream {
             "x-request-id"
         )),
     };
+    quote! {
+        #[allow(dead_code)]
+        static __RETRY_AFTER: [::apifault::__private::HeaderName; #retry_after_len] = [#(#retry_after_names),*];
+        #[allow(dead_code)]
+        static __REQUEST_ID: ::apifault::__private::HeaderName = #request_id_name;
+    }
+}
+
+/// `impl IntoResponse`, emitted through `if_axum!` so that it exists only
+/// with apifault's `axum` feature: the variant's status, its hint, request
+/// id, rate-limit and header fields as headers, and its body field (text,
+/// bytes or JSON) or else an RFC 9457 problem document.
+fn impl_into_response(input: &Enum<'_>) -> TokenStream {
+    let ident = input.ident;
+    let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
+    let where_clause = where_clause(input, false);
+    let header_statics = header_statics(input);
+    let arms = input.variants.iter().map(|variant| {
+        let role_fields: Vec<&Field<'_>> = variant.fields.iter().filter(|f| f.attr.is_some()).collect();
+        let members = role_fields.iter().map(|f| &f.member);
+        let bindings: Vec<Ident> = role_fields.iter().map(|f| binding(f)).collect();
+        let name = variant.ident;
+        let status = match (variant.kind(), variant.field("status")) {
+            (Kind::Status | Kind::Other, Some(field)) => {
+                let ty = field.ty;
+                let bound = binding(field);
+                quote_spanned!(ty.span()=> ::apifault::__private::status_or_500(
+                    <#ty as ::apifault::__private::StatusField>::to_status(#bound)
+                ))
+            }
+            (Kind::Status, None) => {
+                let code = input.held_codes(variant).first().copied().unwrap_or(500);
+                status_lit(code)
+            }
+            (Kind::Transport, _) => status_lit(502),
+            (Kind::Other | Kind::Local, _) => status_lit(500),
+        };
+        let writes = role_fields.iter().zip(&bindings).map(|(field, bound)| {
+            let ty = field.ty;
+            match field.role() {
+                // Only the trait call is spanned on the field's type: the
+                // names defined here keep call-site spans (see `decode_field`).
+                Some(FieldRole::RetryAfter) => {
+                    let hint = quote_spanned!(ty.span()=> <#ty as ::apifault::__private::RetryAfterField>::hint(#bound));
+                    quote!(__response.retry_after(&__RETRY_AFTER, #hint);)
+                }
+                Some(FieldRole::RequestId) => {
+                    let id = quote_spanned!(ty.span()=> <#ty as ::apifault::__private::RequestIdField>::id(#bound));
+                    quote!(__response.request_id(&__REQUEST_ID, #id);)
+                }
+                Some(FieldRole::RateLimit) => {
+                    let announced = quote_spanned!(ty.span()=> <#ty as ::apifault::__private::RateLimitField>::rate_limit(#bound));
+                    quote!(__response.rate_limit(#announced);)
+                }
+                Some(FieldRole::Header(header)) => {
+                    let header = header_static(header);
+                    if option_inner(ty).is_some() {
+                        quote!(if let ::core::option::Option::Some(__value) = #bound {
+                            __response.header(#header, (&&::apifault::__private::DisplayProbe(__value)).display());
+                        })
+                    } else {
+                        quote!(__response.header(#header, (&&::apifault::__private::DisplayProbe(#bound)).display());)
+                    }
+                }
+                Some(FieldRole::Body) => {
+                    if option_inner(ty).is_some() {
+                        quote!(if let ::core::option::Option::Some(__value) = #bound {
+                            __response.body((&&::apifault::__private::BodyProbe(__value)).render_body());
+                        })
+                    } else {
+                        quote!(__response.body((&&::apifault::__private::BodyProbe(#bound)).render_body());)
+                    }
+                }
+                Some(FieldRole::Status) | None => TokenStream::new(),
+            }
+        });
+        quote! {
+            Self::#name { #(#members: #bindings,)* .. } => {
+                let mut __response = ::apifault::__private::ServerResponse::new(#status);
+                #(#writes)*
+                __response
+            }
+        }
+    });
+    let matched = if input.variants.is_empty() {
+        quote!(match self {})
+    } else {
+        quote!(match &self { #(#arms)* })
+    };
+    quote! {
+        ::apifault::__private::if_axum! {
+            #[automatically_derived]
+            #[allow(deprecated)]
+            impl #impl_generics ::apifault::__private::axum_core::response::IntoResponse for #ident #ty_generics #where_clause {
+                #[allow(unused_imports, unused_variables, unreachable_code)]
+                fn into_response(self) -> ::apifault::__private::axum_core::response::Response {
+                    use ::apifault::__private::{ViaDisplay as _, ViaNoDisplay as _, ViaOpaque as _, ViaRaw as _, ViaSerialize as _};
+                    #header_statics
+                    let __response: ::apifault::__private::ServerResponse = #matched;
+                    __response.finish((&&::apifault::__private::DisplayProbe(&self)).display())
+                }
+            }
+        }
+    }
+}
+
+fn impl_from_response(input: &Enum<'_>, other: &Variant<'_>) -> TokenStream {
+    let ident = input.ident;
+    let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
+    let where_clause = where_clause(input, true);
+
+    let header_statics = header_statics(input);
 
     // Exact statuses first: a status listed on its own wins over a range.
     let mut exact_arms = Vec::new();
@@ -512,10 +624,7 @@ fn impl_from_response(input: &Enum<'_>, other: &Variant<'_>) -> TokenStream {
             fn from_response(__parts: ::apifault::__private::ResponseParts<'_>) -> Self {
                 #[allow(unused_imports)]
                 use ::apifault::__private::JsonBody as _;
-                #[allow(dead_code)]
-                static __RETRY_AFTER: [::apifault::__private::HeaderName; #retry_after_len] = [#(#retry_after_names),*];
-                #[allow(dead_code)]
-                static __REQUEST_ID: ::apifault::__private::HeaderName = #request_id_name;
+                #header_statics
                 #[allow(unreachable_patterns)]
                 let __claimed: ::core::option::Option<Self> = match __parts.status.as_u16() {
                     #(#exact_arms)*

@@ -1,0 +1,217 @@
+//! Serving a derived enum as an HTTP response (`impl IntoResponse`, written
+//! by the derive when the `axum` feature is on). What the expansion calls
+//! lives here: a response builder, and autoref dispatch that picks a body
+//! format from the field's type.
+
+// Everything here is reached only through the hidden `__private` module.
+#![allow(missing_docs)]
+
+use core::fmt::Display;
+use core::time::Duration;
+
+use axum_core::body::Body;
+use axum_core::response::Response;
+use http::header::{CONTENT_TYPE, HeaderValue};
+use http::{HeaderMap, HeaderName, StatusCode};
+use serde::Serialize;
+
+use crate::headers::RateLimit;
+
+/// A body as the derive renders it.
+#[derive(Debug)]
+pub enum Rendered {
+    Text(String),
+    Bytes(Vec<u8>),
+    Json(Vec<u8>),
+    /// Not serializable: the response carries a problem document instead.
+    Opaque,
+}
+
+/// Builds the response of one variant.
+#[derive(Debug)]
+pub struct ServerResponse {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Option<Rendered>,
+}
+
+fn seconds_value(wait: Duration) -> HeaderValue {
+    // Whole seconds, rounded up: a client must not come back early.
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    HeaderValue::from(secs)
+}
+
+impl ServerResponse {
+    pub fn new(status: StatusCode) -> Self {
+        ServerResponse {
+            status,
+            headers: HeaderMap::new(),
+            body: None,
+        }
+    }
+
+    /// The wait hint, in the first header the enum reads it from.
+    pub fn retry_after(&mut self, names: &[HeaderName], wait: Option<Duration>) {
+        let (Some(name), Some(wait)) = (names.first(), wait) else { return };
+        let value = if name.as_str() == "ratelimit" {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            HeaderValue::try_from(format!("\"default\";r=0;t={secs}")).ok()
+        } else {
+            Some(seconds_value(wait))
+        };
+        if let Some(value) = value {
+            self.headers.insert(name.clone(), value);
+        }
+    }
+
+    pub fn request_id(&mut self, name: &HeaderName, id: Option<&str>) {
+        if let Some(value) = id.and_then(|id| HeaderValue::from_str(id).ok()) {
+            self.headers.insert(name.clone(), value);
+        }
+    }
+
+    pub fn rate_limit(&mut self, announced: Option<RateLimit>) {
+        let Some(announced) = announced else { return };
+        if let Some(limit) = announced.limit {
+            self.headers.insert("ratelimit-limit", HeaderValue::from(limit));
+        }
+        if let Some(remaining) = announced.remaining {
+            self.headers.insert("ratelimit-remaining", HeaderValue::from(remaining));
+        }
+        if let Some(reset) = announced.reset {
+            self.headers.insert("ratelimit-reset", seconds_value(reset));
+        }
+    }
+
+    /// An `#[api(header = …)]` field, written with `Display`.
+    pub fn header(&mut self, name: &HeaderName, value: Option<String>) {
+        if let Some(value) = value.and_then(|v| HeaderValue::try_from(v).ok()) {
+            self.headers.insert(name.clone(), value);
+        }
+    }
+
+    pub fn body(&mut self, body: Rendered) {
+        self.body = Some(body);
+    }
+
+    /// The response; without a body field (or with one that cannot be
+    /// serialized), an RFC 9457 problem document.
+    pub fn finish(self, detail: Option<String>) -> Response {
+        let (content_type, bytes) = match self.body {
+            Some(Rendered::Text(text)) => ("text/plain; charset=utf-8", text.into_bytes()),
+            Some(Rendered::Bytes(bytes)) => ("application/octet-stream", bytes),
+            Some(Rendered::Json(json)) => ("application/json", json),
+            Some(Rendered::Opaque) | None => {
+                let mut problem = serde_json::Map::new();
+                problem.insert("type".into(), "about:blank".into());
+                if let Some(title) = self.status.canonical_reason() {
+                    problem.insert("title".into(), title.into());
+                }
+                problem.insert("status".into(), self.status.as_u16().into());
+                if let Some(detail) = detail {
+                    problem.insert("detail".into(), detail.into());
+                }
+                let json = serde_json::to_vec(&problem).unwrap_or_default();
+                ("application/problem+json", json)
+            }
+        };
+        let mut response = Response::new(Body::from(bytes));
+        *response.status_mut() = self.status;
+        *response.headers_mut() = self.headers;
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        response
+    }
+}
+
+/// Autoref dispatch on a body field: raw text and bytes first, then any
+/// `Serialize` type as JSON, else a problem document. Call as
+/// `(&&BodyProbe(field)).render_body()`.
+pub struct BodyProbe<'a, T: ?Sized>(pub &'a T);
+
+/// Bodies sent as they are.
+pub trait RawBody {
+    fn raw(&self) -> Rendered;
+}
+
+impl RawBody for String {
+    fn raw(&self) -> Rendered {
+        Rendered::Text(self.clone())
+    }
+}
+
+impl RawBody for str {
+    fn raw(&self) -> Rendered {
+        Rendered::Text(self.to_owned())
+    }
+}
+
+impl RawBody for Vec<u8> {
+    fn raw(&self) -> Rendered {
+        Rendered::Bytes(self.clone())
+    }
+}
+
+pub trait ViaRaw {
+    fn render_body(&self) -> Rendered;
+}
+
+impl<T: RawBody + ?Sized> ViaRaw for &BodyProbe<'_, T> {
+    fn render_body(&self) -> Rendered {
+        self.0.raw()
+    }
+}
+
+pub trait ViaSerialize {
+    fn render_body(&self) -> Rendered;
+}
+
+impl<T: Serialize + ?Sized> ViaSerialize for &&BodyProbe<'_, T> {
+    fn render_body(&self) -> Rendered {
+        serde_json::to_vec(self.0).map_or(Rendered::Opaque, Rendered::Json)
+    }
+}
+
+pub trait ViaOpaque {
+    fn render_body(&self) -> Rendered;
+}
+
+impl<T: ?Sized> ViaOpaque for BodyProbe<'_, T> {
+    fn render_body(&self) -> Rendered {
+        Rendered::Opaque
+    }
+}
+
+/// Autoref dispatch for `Display`: the problem document's `detail` and
+/// `header = …` fields. Call as `(&&DisplayProbe(value)).display()`.
+pub struct DisplayProbe<'a, T: ?Sized>(pub &'a T);
+
+pub trait ViaDisplay {
+    fn display(&self) -> Option<String>;
+}
+
+impl<T: Display + ?Sized> ViaDisplay for &DisplayProbe<'_, T> {
+    fn display(&self) -> Option<String> {
+        Some(self.0.to_string())
+    }
+}
+
+pub trait ViaNoDisplay {
+    fn display(&self) -> Option<String>;
+}
+
+impl<T: ?Sized> ViaNoDisplay for DisplayProbe<'_, T> {
+    fn display(&self) -> Option<String> {
+        None
+    }
+}
+
+/// The `IntoResponse` impl is emitted through this macro, which expands to
+/// nothing unless apifault's `axum` feature is on: the derive cannot see
+/// apifault's features, but this macro can.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __apifault_if_axum {
+    ($($tokens:tt)*) => { $($tokens)* };
+}

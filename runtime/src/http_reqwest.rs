@@ -1,0 +1,339 @@
+//! Turning a `reqwest::Response` into `Result<T, E>`: any 2xx is success,
+//! anything else becomes `E::from_response(..)` with the headers and the
+//! body read up to a cap. Also: `reqwest::Error` as a [`TransportError`],
+//! and [`send`], which sends a request through a [`Throttle`].
+
+use ::reqwest::{Error as ReqwestError, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+
+use crate::error::{Retry, TransportError};
+use crate::response::{FromResponse, ResponseParts};
+use crate::throttle::Throttle;
+
+/// How much of an error response's body is read by default: 64 KiB. Error
+/// bodies are small; a huge or endless one is cut here rather than held in
+/// memory, and decoding sees the first 64 KiB.
+pub const DEFAULT_ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// Decodes responses, with a configurable cap on error bodies. The free
+/// functions of this module use [`Decoder::default`].
+///
+/// ```
+/// use apifault::reqwest::Decoder;
+///
+/// let decoder = Decoder::default().error_body_limit(1024 * 1024);
+/// assert_eq!(decoder.limit(), 1024 * 1024);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Decoder {
+    error_body_limit: usize,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder {
+            error_body_limit: DEFAULT_ERROR_BODY_LIMIT,
+        }
+    }
+}
+
+impl Decoder {
+    /// Reads at most `bytes` of an error response's body.
+    ///
+    /// ```
+    /// let decoder = apifault::reqwest::Decoder::default().error_body_limit(512);
+    /// # let _ = decoder;
+    /// ```
+    #[must_use]
+    pub fn error_body_limit(mut self, bytes: usize) -> Self {
+        self.error_body_limit = bytes;
+        self
+    }
+
+    /// The cap on error bodies, in bytes.
+    ///
+    /// ```
+    /// assert_eq!(apifault::reqwest::Decoder::default().limit(), apifault::reqwest::DEFAULT_ERROR_BODY_LIMIT);
+    /// ```
+    #[must_use]
+    pub fn limit(&self) -> usize {
+        self.error_body_limit
+    }
+
+    /// A 2xx body as JSON; see [`json`].
+    ///
+    /// ```no_run
+    /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
+    /// let decoder = apifault::reqwest::Decoder::default().error_body_limit(4096);
+    /// let value: serde_json::Value = decoder.json::<_, MyError>(resp).await?;
+    /// # Ok(()) }
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum MyError {
+    /// #     #[api(transport)] Transport(reqwest::Error),
+    /// #     #[api(other)] Other { #[api(status)] status: u16 },
+    /// # }
+    /// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+    /// ```
+    pub async fn json<T, E>(&self, response: Response) -> Result<T, E>
+    where
+        T: DeserializeOwned,
+        E: FromResponse + From<ReqwestError>,
+    {
+        let response = self.success::<E>(response).await?;
+        Ok(response.json().await?)
+    }
+
+    /// A 2xx body as text; see [`text`].
+    ///
+    /// ```no_run
+    /// # async fn run(resp: reqwest::Response) -> Result<String, MyError> {
+    /// apifault::reqwest::Decoder::default().text(resp).await
+    /// # }
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum MyError {
+    /// #     #[api(transport)] Transport(reqwest::Error),
+    /// #     #[api(other)] Other { #[api(status)] status: u16 },
+    /// # }
+    /// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+    /// ```
+    pub async fn text<E>(&self, response: Response) -> Result<String, E>
+    where
+        E: FromResponse + From<ReqwestError>,
+    {
+        let response = self.success::<E>(response).await?;
+        Ok(response.text().await?)
+    }
+
+    /// A 2xx body as bytes; see [`bytes`].
+    ///
+    /// ```no_run
+    /// # async fn run(resp: reqwest::Response) -> Result<Vec<u8>, MyError> {
+    /// Ok(apifault::reqwest::Decoder::default().bytes::<MyError>(resp).await?.to_vec())
+    /// # }
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum MyError {
+    /// #     #[api(transport)] Transport(reqwest::Error),
+    /// #     #[api(other)] Other { #[api(status)] status: u16 },
+    /// # }
+    /// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+    /// ```
+    pub async fn bytes<E>(&self, response: Response) -> Result<::bytes::Bytes, E>
+    where
+        E: FromResponse + From<ReqwestError>,
+    {
+        let response = self.success::<E>(response).await?;
+        Ok(response.bytes().await?)
+    }
+
+    /// Success without a body to read (a 204, a 202 for later processing);
+    /// see [`no_content`].
+    ///
+    /// ```no_run
+    /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
+    /// apifault::reqwest::Decoder::default().no_content(resp).await
+    /// # }
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum MyError {
+    /// #     #[api(transport)] Transport(reqwest::Error),
+    /// #     #[api(other)] Other { #[api(status)] status: u16 },
+    /// # }
+    /// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+    /// ```
+    pub async fn no_content<E>(&self, response: Response) -> Result<(), E>
+    where
+        E: FromResponse + From<ReqwestError>,
+    {
+        self.success(response).await.map(drop)
+    }
+
+    /// The response itself when it is a 2xx, else the decoded error.
+    ///
+    /// ```no_run
+    /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
+    /// let response = apifault::reqwest::Decoder::default().success::<MyError>(resp).await?;
+    /// println!("{}", response.status());
+    /// # Ok(()) }
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum MyError {
+    /// #     #[api(transport)] Transport(reqwest::Error),
+    /// #     #[api(other)] Other { #[api(status)] status: u16 },
+    /// # }
+    /// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+    /// ```
+    pub async fn success<E: FromResponse>(&self, response: Response) -> Result<Response, E> {
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(self.error(response).await)
+    }
+
+    /// Decodes a response known to be an error. The body is read up to the
+    /// cap; a body that breaks off mid-way (a reset, a timeout) is decoded
+    /// from what arrived, so the status and headers are never lost.
+    ///
+    /// ```no_run
+    /// # async fn run(resp: reqwest::Response) -> MyError {
+    /// apifault::reqwest::Decoder::default().error(resp).await
+    /// # }
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum MyError {
+    /// #     #[api(other)] Other { #[api(status)] status: u16 },
+    /// # }
+    /// ```
+    pub async fn error<E: FromResponse>(&self, mut response: Response) -> E {
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let mut body = Vec::new();
+        while body.len() < self.error_body_limit {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = self.error_body_limit - body.len();
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                }
+                // The end, or a body that broke off: decode what arrived.
+                Ok(None) | Err(_) => break,
+            }
+        }
+        E::from_response(ResponseParts::new(status, &headers, &body))
+    }
+}
+
+/// A 2xx response's JSON body as `T`; any other status decoded into `E`.
+///
+/// A 2xx body that is not valid JSON becomes `E::from(reqwest::Error)`: the
+/// enum's `transport` variant, which says `Retry::Never` for decode errors.
+///
+/// ```no_run
+/// use apifault::ApiError;
+///
+/// #[derive(Debug, thiserror::Error, ApiError)]
+/// enum TitleError {
+///     #[error("not found")]
+///     #[api(status = 404)]
+///     NotFound,
+///     #[error(transparent)]
+///     #[api(transport)]
+///     Transport(#[from] reqwest::Error),
+///     #[error("unexpected {status}")]
+///     #[api(other)]
+///     Other { #[api(status)] status: http::StatusCode, #[api(body)] body: String },
+/// }
+///
+/// #[derive(serde::Deserialize)]
+/// struct Title { name: String }
+///
+/// async fn title(http: &reqwest::Client, id: u64) -> Result<Title, TitleError> {
+///     apifault::reqwest::json(http.get(format!("http://127.0.0.1:8080/titles/{id}")).send().await?).await
+/// }
+/// ```
+pub async fn json<T, E>(response: Response) -> Result<T, E>
+where
+    T: DeserializeOwned,
+    E: FromResponse + From<ReqwestError>,
+{
+    Decoder::default().json(response).await
+}
+
+/// A 2xx response's body as text; any other status decoded into `E`.
+///
+/// ```no_run
+/// # async fn run(resp: reqwest::Response) -> Result<String, MyError> {
+/// apifault::reqwest::text(resp).await
+/// # }
+/// # #[derive(Debug, apifault::ApiError)]
+/// # enum MyError {
+/// #     #[api(transport)] Transport(reqwest::Error),
+/// #     #[api(other)] Other { #[api(status)] status: u16 },
+/// # }
+/// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+/// ```
+pub async fn text<E>(response: Response) -> Result<String, E>
+where
+    E: FromResponse + From<ReqwestError>,
+{
+    Decoder::default().text(response).await
+}
+
+/// A 2xx response's body as bytes; any other status decoded into `E`.
+///
+/// ```no_run
+/// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
+/// let bytes = apifault::reqwest::bytes::<MyError>(resp).await?;
+/// # let _ = bytes; Ok(()) }
+/// # #[derive(Debug, apifault::ApiError)]
+/// # enum MyError {
+/// #     #[api(transport)] Transport(reqwest::Error),
+/// #     #[api(other)] Other { #[api(status)] status: u16 },
+/// # }
+/// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+/// ```
+pub async fn bytes<E>(response: Response) -> Result<::bytes::Bytes, E>
+where
+    E: FromResponse + From<ReqwestError>,
+{
+    Decoder::default().bytes(response).await
+}
+
+/// Any 2xx, body ignored; any other status decoded into `E`.
+///
+/// ```no_run
+/// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
+/// apifault::reqwest::no_content(resp).await
+/// # }
+/// # #[derive(Debug, apifault::ApiError)]
+/// # enum MyError {
+/// #     #[api(transport)] Transport(reqwest::Error),
+/// #     #[api(other)] Other { #[api(status)] status: u16 },
+/// # }
+/// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+/// ```
+pub async fn no_content<E>(response: Response) -> Result<(), E>
+where
+    E: FromResponse + From<ReqwestError>,
+{
+    Decoder::default().no_content(response).await
+}
+
+/// Sends `request` once `throttle` allows it, and teaches the throttle the
+/// rate-limit headers of the response.
+///
+/// ```no_run
+/// # async fn run(http: reqwest::Client, throttle: apifault::Throttle) -> Result<(), reqwest::Error> {
+/// let response = apifault::reqwest::send(&throttle, http.get("http://127.0.0.1:8080/titles")).await?;
+/// # let _ = response; Ok(()) }
+/// ```
+pub async fn send(throttle: &Throttle, request: RequestBuilder) -> Result<Response, ReqwestError> {
+    let permit = throttle.acquire().await;
+    let response = request.send().await?;
+    throttle.observe(response.headers());
+    drop(permit);
+    Ok(response)
+}
+
+/// How a `reqwest::Error` classifies: a failure to connect sent nothing and
+/// may be resent; a timeout or a broken body may come after the server read
+/// the request; a request that cannot be built, a redirect loop or a body
+/// that is not what was expected will fail the same way again.
+///
+/// ```no_run
+/// # async fn run() {
+/// use apifault::{Retry, TransportError};
+/// let error = reqwest::get("http://127.0.0.1:9").await.unwrap_err(); // nothing listens
+/// assert!(error.is_connect());
+/// assert_eq!(TransportError::retry(&error), Retry::Backoff);
+/// assert!(TransportError::safe_to_resend(&error));
+/// # }
+/// ```
+impl TransportError for ReqwestError {
+    fn retry(&self) -> Retry {
+        if self.is_builder() || self.is_redirect() || self.is_decode() {
+            Retry::Never
+        } else {
+            Retry::Backoff
+        }
+    }
+
+    fn safe_to_resend(&self) -> bool {
+        self.is_connect()
+    }
+}
