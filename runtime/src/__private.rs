@@ -150,9 +150,6 @@ pub const fn assert_body<T: DeserializeOwned>() {}
 #[inline]
 pub const fn assert_header<T: HeaderField>() {}
 
-#[inline]
-pub const fn assert_rate_limit<T: RateLimitField>() {}
-
 /// An `#[api(status)]` field.
 #[diagnostic::on_unimplemented(
     message = "`#[api(status)]` cannot hold a status in a field of type `{Self}`",
@@ -322,8 +319,8 @@ impl<T: ?Sized> TransportFallback for &Probe<'_, T> {
 
 #[cfg(feature = "axum")]
 pub use crate::http_axum::{
-    BodyProbe, DisplayProbe, Rendered, ServerResponse, ViaDisplay, ViaNoDisplay, ViaOpaque,
-    ViaRaw, ViaSerialize,
+    BodyProbe, DisplayProbe, Rendered, ServerResponse, ViaDisplay, ViaNoDisplay, ViaOpaque, ViaRaw,
+    ViaSerialize,
 };
 #[cfg(feature = "axum")]
 pub use axum_core;

@@ -23,6 +23,9 @@ pub enum Rendered {
     Text(String),
     Bytes(Vec<u8>),
     Json(Vec<u8>),
+    /// An `Option` body field that is `None`: no body, so that the client
+    /// decodes `None` again.
+    Empty,
     /// Not serializable: the response carries a problem document instead.
     Opaque,
 }
@@ -52,7 +55,9 @@ impl ServerResponse {
 
     /// The wait hint, in the first header the enum reads it from.
     pub fn retry_after(&mut self, names: &[HeaderName], wait: Option<Duration>) {
-        let (Some(name), Some(wait)) = (names.first(), wait) else { return };
+        let (Some(name), Some(wait)) = (names.first(), wait) else {
+            return;
+        };
         let value = if name.as_str() == "ratelimit" {
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             HeaderValue::try_from(format!("\"default\";r=0;t={secs}")).ok()
@@ -73,10 +78,12 @@ impl ServerResponse {
     pub fn rate_limit(&mut self, announced: Option<RateLimit>) {
         let Some(announced) = announced else { return };
         if let Some(limit) = announced.limit {
-            self.headers.insert("ratelimit-limit", HeaderValue::from(limit));
+            self.headers
+                .insert("ratelimit-limit", HeaderValue::from(limit));
         }
         if let Some(remaining) = announced.remaining {
-            self.headers.insert("ratelimit-remaining", HeaderValue::from(remaining));
+            self.headers
+                .insert("ratelimit-remaining", HeaderValue::from(remaining));
         }
         if let Some(reset) = announced.reset {
             self.headers.insert("ratelimit-reset", seconds_value(reset));
@@ -98,6 +105,12 @@ impl ServerResponse {
     /// serialized), an RFC 9457 problem document.
     pub fn finish(self, detail: Option<String>) -> Response {
         let (content_type, bytes) = match self.body {
+            Some(Rendered::Empty) => {
+                let mut response = Response::new(Body::empty());
+                *response.status_mut() = self.status;
+                *response.headers_mut() = self.headers;
+                return response;
+            }
             Some(Rendered::Text(text)) => ("text/plain; charset=utf-8", text.into_bytes()),
             Some(Rendered::Bytes(bytes)) => ("application/octet-stream", bytes),
             Some(Rendered::Json(json)) => ("application/json", json),

@@ -104,7 +104,7 @@ impl Decoder {
         Ok(response.text().await?)
     }
 
-    /// A 2xx body as bytes; see [`bytes`].
+    /// A 2xx body as bytes; see [`bytes`](fn@bytes).
     ///
     /// ```no_run
     /// # async fn run(resp: reqwest::Response) -> Result<Vec<u8>, MyError> {
@@ -326,7 +326,10 @@ pub async fn send(throttle: &Throttle, request: RequestBuilder) -> Result<Respon
 /// ```
 impl TransportError for ReqwestError {
     fn retry(&self) -> Retry {
-        if self.is_builder() || self.is_redirect() || self.is_decode() {
+        // reqwest reports a body cut off by the network while decoding as a
+        // decode error too; only a body that arrived whole and did not parse
+        // will fail the same way again.
+        if self.is_builder() || self.is_redirect() || (self.is_decode() && !caused_by_io(self)) {
             Retry::Never
         } else {
             Retry::Backoff
@@ -336,4 +339,16 @@ impl TransportError for ReqwestError {
     fn safe_to_resend(&self) -> bool {
         self.is_connect()
     }
+}
+
+/// Whether an I/O error (a reset, a timeout) is somewhere in the chain.
+fn caused_by_io(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        if error.is::<std::io::Error>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }

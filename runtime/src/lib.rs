@@ -111,6 +111,58 @@
 //! own tests, [`testing::instant_retries`] skips every wait while keeping the
 //! attempts.
 
+//!
+//! # HTTP glue
+//!
+//! | feature | what |
+//! |---|---|
+//! | `derive` (default) | `#[derive(ApiError)]` and `#[apifault::retry]` |
+//! | `tokio` (default) | async waits on tokio's timer, pausable in tests |
+//! | `reqwest` | `reqwest::json`, `reqwest::text`, `reqwest::bytes`, `reqwest::no_content`: any 2xx is success, anything else becomes `E::from_response` with the body read up to a cap (`reqwest::Decoder`); `reqwest::Error` is a [`TransportError`] (a failed connect is safe to resend, a timeout is not); `reqwest::send` goes through a [`Throttle`] |
+//! | `axum` | `impl IntoResponse` for every derived enum: the variant's status, its body field (text, bytes or JSON, else an RFC 9457 problem document), and `retry_after`, `rate_limit`, `request_id` and `header` fields as headers, so that a response decodes back to the same variant |
+//! | `tower` | `tower::RetryLayer`: the engine as middleware for any `Service` whose error implements [`ApiError`] |
+//!
+//! A [`Throttle`] learns the window from every response's rate-limit
+//! headers and holds the next request while it is spent, so that a
+//! well-behaved client does not see a 429 at all.
+//!
+//! ```no_run
+//! # #[cfg(feature = "reqwest")]
+//! # mod client {
+//! use apifault::ApiError;
+//!
+//! #[derive(Debug, thiserror::Error, ApiError)]
+//! #[api(retry_after = "Ratelimit-Reset")]
+//! pub enum TitleError {
+//!     #[error("not found")]
+//!     #[api(status = 404)]
+//!     NotFound,
+//!     #[error("rate limited")]
+//!     #[api(status = 429)]
+//!     RateLimited { #[api(retry_after)] wait: Option<std::time::Duration> },
+//!     #[error(transparent)]
+//!     #[api(transport)]
+//!     Transport(#[from] reqwest::Error),
+//!     #[error("unexpected {status}")]
+//!     #[api(other)]
+//!     Other { #[api(status)] status: http::StatusCode, #[api(body)] body: String },
+//! }
+//!
+//! #[derive(serde::Deserialize)]
+//! pub struct Title { pub name: String }
+//!
+//! pub struct Client { http: reqwest::Client, policy: apifault::RetryPolicy }
+//!
+//! impl Client {
+//!     #[apifault::retry(policy = &self.policy)]
+//!     pub async fn title(&self, id: u64) -> Result<Title, TitleError> {
+//!         let url = format!("http://127.0.0.1:8080/titles/{id}");
+//!         apifault::reqwest::json(self.http.get(url).send().await?).await
+//!     }
+//! }
+//! # }
+//! ```
+
 #![deny(missing_docs)]
 
 mod budget;

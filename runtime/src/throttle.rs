@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use http::HeaderMap;
 
-use crate::clock::{default as default_clock, Clock};
-use crate::headers::{rate_limit, RateLimit};
+use crate::clock::{Clock, default as default_clock};
+use crate::headers::{RateLimit, rate_limit};
 
 /// Where a throttle's view of the window lives. [`LocalThrottle`] keeps it
 /// in this process; implement the trait to share one window between the
@@ -159,7 +159,9 @@ impl Throttle {
                     };
                 }
                 Err(at) => {
-                    let wait = at.saturating_duration_since(now).max(Duration::from_millis(1));
+                    let wait = at
+                        .saturating_duration_since(now)
+                        .max(Duration::from_millis(1));
                     tracing::debug!(target: "apifault", wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "throttle holds a request until the window resets");
                     match &self.clock {
                         Some(clock) => clock.sleep(wait).await,

@@ -2,7 +2,7 @@
 //! `Service` whose error type implements [`ApiError`], so that hyper,
 //! tonic-style and reqwest-middleware stacks retry as the attribute does.
 
-use core::future::{poll_fn, Future};
+use core::future::{Future, poll_fn};
 use core::ops::ControlFlow;
 use core::pin::Pin;
 use core::task::{Context, Poll};

@@ -205,3 +205,103 @@ impl<E: Clone> Script<E> {
         self.calls.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
+
+pub mod http_support;
+
+/// An enum served by axum and decoded by reqwest: every variant must come
+/// back the same after a trip over real HTTP.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, ApiError)]
+#[api(retry_after = "Ratelimit-Reset", request_id = "X-Request-Id")]
+pub enum ServerError {
+    /// 400 with a text body.
+    #[error("bad request: {body}")]
+    #[api(status = 400)]
+    BadRequest {
+        /// Sent as `text/plain`.
+        #[api(body)]
+        body: String,
+    },
+    /// 404, no body: served as a problem document.
+    #[error("not found")]
+    #[api(status = 404)]
+    NotFound,
+    /// 413 with raw bytes.
+    #[error("too large")]
+    #[api(status = 413)]
+    TooLarge(#[api(body)] Vec<u8>),
+    /// 422 with a typed JSON body and a request id.
+    #[error("invalid")]
+    #[api(status = 422)]
+    Invalid {
+        /// Sent as JSON.
+        #[api(body)]
+        body: Problem,
+        /// `X-Request-Id`.
+        #[api(request_id)]
+        request_id: Option<String>,
+    },
+    /// 429 with the wait and the rate-limit state.
+    #[error("rate limited")]
+    #[api(status = 429)]
+    RateLimited {
+        /// `Ratelimit-Reset`.
+        #[api(retry_after)]
+        wait: Option<Duration>,
+        /// `Ratelimit-*`.
+        #[api(rate_limit)]
+        rate_limit: Option<RateLimit>,
+        /// A header of the API's own.
+        #[api(header = "X-Quota-Name")]
+        quota: Option<String>,
+    },
+    /// 503 with an optional problem body.
+    #[error("maintenance")]
+    #[api(status = 503)]
+    Maintenance {
+        /// JSON when present.
+        #[api(body)]
+        body: Option<Problem>,
+        /// `X-Request-Id`.
+        #[api(request_id)]
+        request_id: Option<String>,
+    },
+    /// Other 5xx.
+    #[error("server error {status}")]
+    #[api(status = 500..=599)]
+    Server {
+        /// Which one.
+        #[api(status)]
+        status: StatusCode,
+    },
+    /// Below HTTP, client side only.
+    #[error("transport: {0}")]
+    #[api(transport)]
+    Transport(String),
+    /// Anything else.
+    #[error("unexpected {status}")]
+    #[api(other)]
+    Other {
+        /// The status.
+        #[api(status)]
+        status: StatusCode,
+        /// The body.
+        #[api(body)]
+        body: String,
+    },
+}
+
+impl From<reqwest::Error> for ServerError {
+    fn from(error: reqwest::Error) -> Self {
+        ServerError::Transport(error.to_string())
+    }
+}
+
+/// A problem body (RFC 9457 fields the tests use).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct Problem {
+    /// What went wrong.
+    pub detail: String,
+    /// Where to read more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docs_url: Option<String>,
+}

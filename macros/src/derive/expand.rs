@@ -41,9 +41,11 @@ fn assert_decodable(input: &Enum<'_>) -> TokenStream {
                 FieldRole::Body => quote!(assert_body),
                 FieldRole::Header(_) => quote!(assert_header),
                 FieldRole::RateLimit => {
+                    // The same obligation as `IntoResponse`'s call, so that
+                    // rustc reports a wrong type once, not twice.
                     let ty = field.ty;
                     return (!mentions_param(ty, &params)).then(|| {
-                        quote_spanned!(ty.span()=> ::apifault::__private::assert_rate_limit::<#ty>();)
+                        quote_spanned!(ty.span()=> let _ = <#ty as ::apifault::__private::RateLimitField>::rate_limit;)
                     });
                 }
                 _ => return None,
@@ -535,8 +537,11 @@ fn impl_into_response(input: &Enum<'_>) -> TokenStream {
                 }
                 Some(FieldRole::Body) => {
                     if option_inner(ty).is_some() {
-                        quote!(if let ::core::option::Option::Some(__value) = #bound {
-                            __response.body((&&::apifault::__private::BodyProbe(__value)).render_body());
+                        quote!(match #bound {
+                            ::core::option::Option::Some(__value) => {
+                                __response.body((&&::apifault::__private::BodyProbe(__value)).render_body());
+                            }
+                            ::core::option::Option::None => __response.body(::apifault::__private::Rendered::Empty),
                         })
                     } else {
                         quote!(__response.body((&&::apifault::__private::BodyProbe(#bound)).render_body());)
