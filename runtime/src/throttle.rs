@@ -49,7 +49,7 @@ pub trait ThrottleStore: Send + Sync + fmt::Debug {
 /// Take a [`ThrottlePermit`] with [`acquire`](Throttle::acquire) before
 /// each request, [`observe`](Throttle::observe) each response's headers,
 /// then drop the permit (or use
-/// [`apifault::reqwest::send`](crate::reqwest::send), which does all three).
+/// `apifault::reqwest::send` with the `reqwest` feature, which does all three).
 ///
 /// ```
 /// use apifault::Throttle;
