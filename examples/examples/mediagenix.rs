@@ -15,7 +15,10 @@ use std::process::ExitCode;
 async fn main() -> ExitCode {
     match apifault_examples::mediagenix::scenarios().await {
         Ok(rows) => {
-            print!("{}", apifault_examples::tour::table("Mediagenix On-Demand", &rows));
+            print!(
+                "{}",
+                apifault_examples::tour::table("Mediagenix On-Demand", &rows)
+            );
             if rows.iter().all(|row| row.as_documented) {
                 ExitCode::SUCCESS
             } else {

@@ -9,8 +9,8 @@ use std::time::Duration;
 use apifault::{ApiError, RateLimit, Retry, Throttle};
 use apifault_examples::emulator::Quota;
 use apifault_examples::mediagenix::{
-    documented_policy, restricted_character, start, NewTitle, OnDemandClient, OnDemandEmulator,
-    OnDemandError, RESTRICTED,
+    NewTitle, OnDemandClient, OnDemandEmulator, OnDemandError, RESTRICTED, documented_policy,
+    restricted_character, start,
 };
 use http::StatusCode;
 use tokio::time::Instant;
@@ -25,16 +25,30 @@ async fn setup() -> (OnDemandClient, Arc<OnDemandEmulator>) {
 }
 
 fn server(code: u16) -> OnDemandError {
-    OnDemandError::Server { status: StatusCode::from_u16(code).unwrap(), request_id: Some(format!("r{code}")) }
+    OnDemandError::Server {
+        status: StatusCode::from_u16(code).unwrap(),
+        request_id: Some(format!("r{code}")),
+    }
 }
 
 #[tokio::test(start_paused = true)]
 async fn documented_4xx_are_never_retried() {
     let (client, api) = setup().await;
     let cases: Vec<(OnDemandError, u16)> = vec![
-        (OnDemandError::BadRequest { body: "body is not valid XML".into(), request_id: Some("r400".into()) }, 400),
+        (
+            OnDemandError::BadRequest {
+                body: "body is not valid XML".into(),
+                request_id: Some("r400".into()),
+            },
+            400,
+        ),
         (OnDemandError::Unauthorized, 401),
-        (OnDemandError::NotFound { request_id: Some("r404".into()) }, 404),
+        (
+            OnDemandError::NotFound {
+                request_id: Some("r404".into()),
+            },
+            404,
+        ),
         (OnDemandError::MethodNotAllowed, 405),
         (OnDemandError::NotAcceptable, 406),
         (OnDemandError::UnsupportedMediaType, 415),
@@ -46,7 +60,11 @@ async fn documented_4xx_are_never_retried() {
         let e = client.get_title(1).await.unwrap_err();
         assert_eq!(e.status().map(|s| s.as_u16()), Some(code), "{e:?}");
         assert_eq!(e.retry(), Retry::Never);
-        assert_eq!(api.emulator.hits_of("GET /titles/{id}"), 1, "{code} was not retried");
+        assert_eq!(
+            api.emulator.hits_of("GET /titles/{id}"),
+            1,
+            "{code} was not retried"
+        );
         assert_eq!(started.elapsed(), Duration::ZERO);
     }
 }
@@ -56,16 +74,31 @@ async fn fields_of_each_variant_survive_the_wire() {
     let (client, api) = setup().await;
     api.emulator.script(
         "GET /titles/{id}",
-        [OnDemandError::BadRequest { body: "body is not valid XML".into(), request_id: Some("r400".into()) }],
+        [OnDemandError::BadRequest {
+            body: "body is not valid XML".into(),
+            request_id: Some("r400".into()),
+        }],
     );
     let e = client.get_title(1).await.unwrap_err();
-    assert!(matches!(&e, OnDemandError::BadRequest { body, request_id: Some(id) } if body == "body is not valid XML" && id == "r400"), "{e:?}");
+    assert!(
+        matches!(&e, OnDemandError::BadRequest { body, request_id: Some(id) } if body == "body is not valid XML" && id == "r400"),
+        "{e:?}"
+    );
     assert_eq!(e.request_id(), Some("r400"));
 
-    let e = client.create_title(&NewTitle { name: "".into() }).await.unwrap_err();
-    let OnDemandError::Invalid { body, request_id } = &e else { panic!("{e:?}") };
+    let e = client
+        .create_title(&NewTitle { name: "".into() })
+        .await
+        .unwrap_err();
+    let OnDemandError::Invalid { body, request_id } = &e else {
+        panic!("{e:?}")
+    };
     assert_eq!(body.errors, ["Name can't be blank"]);
-    assert!(request_id.as_deref().is_some_and(|id| id.starts_with("req-")));
+    assert!(
+        request_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with("req-"))
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -81,7 +114,11 @@ async fn a_429_waits_exactly_ratelimit_reset_then_succeeds() {
     );
     let started = Instant::now();
     assert_eq!(client.get_title(1).await.unwrap().name, "Heat");
-    assert_eq!(started.elapsed(), secs(200), "no exponential backoff for 429");
+    assert_eq!(
+        started.elapsed(),
+        secs(200),
+        "no exponential backoff for 429"
+    );
     assert_eq!(api.emulator.hits_of("GET /titles/{id}"), 2);
 }
 
@@ -90,7 +127,11 @@ async fn a_429_reset_beyond_the_policy_cap_gives_up_at_once() {
     let (client, api) = setup().await;
     api.emulator.script(
         "GET /titles/{id}",
-        [OnDemandError::RateLimited { wait: Some(secs(3_600)), rate_limit: None, request_id: None }],
+        [OnDemandError::RateLimited {
+            wait: Some(secs(3_600)),
+            rate_limit: None,
+            request_id: None,
+        }],
     );
     let started = Instant::now();
     let e = client.get_title(1).await.unwrap_err();
@@ -102,12 +143,20 @@ async fn a_429_reset_beyond_the_policy_cap_gives_up_at_once() {
 #[tokio::test(start_paused = true)]
 async fn five_hundreds_back_off_2_4_8_16_then_give_up() {
     let (client, api) = setup().await;
-    api.emulator.script("GET /titles/{id}", [500, 502, 503, 504, 500].map(server));
+    api.emulator
+        .script("GET /titles/{id}", [500, 502, 503, 504, 500].map(server));
     let started = Instant::now();
     let e = client.get_title(1).await.unwrap_err();
-    assert!(matches!(&e, OnDemandError::Server { status, request_id: Some(id) } if status.as_u16() == 500 && id == "r500"), "{e:?}");
+    assert!(
+        matches!(&e, OnDemandError::Server { status, request_id: Some(id) } if status.as_u16() == 500 && id == "r500"),
+        "{e:?}"
+    );
     assert_eq!(started.elapsed(), secs(2 + 4 + 8 + 16));
-    assert_eq!(api.emulator.hits_of("GET /titles/{id}"), 5, "four retries, then give up");
+    assert_eq!(
+        api.emulator.hits_of("GET /titles/{id}"),
+        5,
+        "four retries, then give up"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -124,8 +173,14 @@ async fn maintenance_backs_off_until_it_ends() {
 #[tokio::test(start_paused = true)]
 async fn an_atomic_post_is_resent_after_a_5xx() {
     let (client, api) = setup().await;
-    api.emulator.script("POST /titles", [server(500), server(502)]);
-    let title = client.create_title(&NewTitle { name: "Heat 2".into() }).await.unwrap();
+    api.emulator
+        .script("POST /titles", [server(500), server(502)]);
+    let title = client
+        .create_title(&NewTitle {
+            name: "Heat 2".into(),
+        })
+        .await
+        .unwrap();
     assert_eq!(title.name, "Heat 2");
     assert_eq!(api.emulator.hits_of("POST /titles"), 3);
     assert!(server(500).safe_to_resend(), "the API is atomic");
@@ -141,9 +196,16 @@ async fn restricted_file_names_are_rejected_before_sending() {
             matches!(&e, OnDemandError::InvalidFileName { character: c, .. } if *c == character),
             "{name:?}: {e:?}"
         );
-        assert!(e.to_string().contains(&format!("{character:?}")), "the error names the character");
+        assert!(
+            e.to_string().contains(&format!("{character:?}")),
+            "the error names the character"
+        );
     }
-    assert_eq!(api.emulator.hits_of("POST /titles/{id}/subtitles"), 0, "nothing was sent");
+    assert_eq!(
+        api.emulator.hits_of("POST /titles/{id}/subtitles"),
+        0,
+        "nothing was sent"
+    );
     assert!(client.add_subtitle(1, "heat.en-GB.srt").await.is_ok());
     assert_eq!(restricted_character("fine_name-1.srt"), None);
 }
@@ -159,14 +221,20 @@ async fn a_restricted_name_that_reaches_the_server_is_a_malformed_syntax_400() {
         .await
         .unwrap();
     let e: OnDemandError = apifault::reqwest::Decoder::default().error(response).await;
-    assert!(matches!(&e, OnDemandError::BadRequest { body, .. } if body.contains("malformed syntax")), "{e:?}");
+    assert!(
+        matches!(&e, OnDemandError::BadRequest { body, .. } if body.contains("malformed syntax")),
+        "{e:?}"
+    );
     assert_eq!(emulator.emulator.hits_of("POST /titles/{id}/subtitles"), 1);
 }
 
 #[tokio::test(start_paused = true)]
 async fn any_2xx_is_success() {
     let (client, api) = setup().await;
-    let title = client.create_title(&NewTitle { name: "New".into() }).await.unwrap();
+    let title = client
+        .create_title(&NewTitle { name: "New".into() })
+        .await
+        .unwrap();
     client.publish(title.id).await.unwrap();
     client.delete_title(title.id).await.unwrap();
     let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
@@ -176,20 +244,35 @@ async fn any_2xx_is_success() {
 #[tokio::test(start_paused = true)]
 async fn a_sequence_of_dependent_calls_stops_at_the_first_error() {
     let (client, api) = setup().await;
-    api.emulator.script("POST /titles/{id}/subtitles", (0..5).map(|_| server(500)));
+    api.emulator
+        .script("POST /titles/{id}/subtitles", (0..5).map(|_| server(500)));
     let started = Instant::now();
-    let e = client.create_and_publish("Heat 3", "heat3.srt").await.unwrap_err();
+    let e = client
+        .create_and_publish("Heat 3", "heat3.srt")
+        .await
+        .unwrap_err();
     assert!(matches!(e, OnDemandError::Server { .. }));
     assert_eq!(api.emulator.hits_of("POST /titles"), 1);
-    assert_eq!(api.emulator.hits_of("POST /titles/{id}/subtitles"), 5, "retried, then given up");
-    assert_eq!(api.emulator.hits_of("POST /titles/{id}/publication"), 0, "the sequence stopped");
+    assert_eq!(
+        api.emulator.hits_of("POST /titles/{id}/subtitles"),
+        5,
+        "retried, then given up"
+    );
+    assert_eq!(
+        api.emulator.hits_of("POST /titles/{id}/publication"),
+        0,
+        "the sequence stopped"
+    );
     assert_eq!(started.elapsed(), secs(30));
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_throttled_client_never_sees_a_429() {
     let (base, api) = start().await.unwrap();
-    api.emulator.enforce(Quota { limit: 150, window: secs(60) });
+    api.emulator.enforce(Quota {
+        limit: 150,
+        window: secs(60),
+    });
     let client = OnDemandClient::new(base, documented_policy()).with_throttle(Throttle::new());
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..4 {
@@ -205,13 +288,20 @@ async fn a_throttled_client_never_sees_a_429() {
     }
     let hits = api.emulator.hits();
     assert_eq!(hits.len(), 400);
-    assert!(hits.iter().all(|h| h.status == 200), "{} rejected", hits.iter().filter(|h| h.status == 429).count());
+    assert!(
+        hits.iter().all(|h| h.status == 200),
+        "{} rejected",
+        hits.iter().filter(|h| h.status == 429).count()
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_unthrottled_client_is_rate_limited_and_waits_the_reset() {
     let (base, api) = start().await.unwrap();
-    api.emulator.enforce(Quota { limit: 3, window: secs(60) });
+    api.emulator.enforce(Quota {
+        limit: 3,
+        window: secs(60),
+    });
     let client = OnDemandClient::new(base, documented_policy());
     let started = Instant::now();
     for _ in 0..4 {
@@ -219,5 +309,9 @@ async fn an_unthrottled_client_is_rate_limited_and_waits_the_reset() {
     }
     let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
     assert_eq!(statuses, [200, 200, 200, 429, 200]);
-    assert_eq!(started.elapsed(), secs(60), "waited exactly what Ratelimit-Reset said");
+    assert_eq!(
+        started.elapsed(),
+        secs(60),
+        "waited exactly what Ratelimit-Reset said"
+    );
 }

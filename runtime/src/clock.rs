@@ -170,7 +170,8 @@ pub(crate) mod default {
     use std::time::Instant;
 
     /// Now, as async waits see it: tokio's clock (pausable in tests) when
-    /// the `tokio` feature is on.
+    /// the `tokio` feature is on (outside a runtime it reads the system
+    /// clock).
     pub(crate) fn now_async() -> Instant {
         #[cfg(feature = "tokio")]
         {
@@ -187,25 +188,24 @@ pub(crate) mod default {
     }
 
     pub(crate) async fn sleep(duration: Duration) {
+        // tokio's timer only inside a tokio runtime: another crate turning
+        // the feature on must not make waits panic on another executor.
         #[cfg(feature = "tokio")]
-        {
+        if tokio::runtime::Handle::try_current().is_ok() {
             tokio::time::sleep(duration).await;
+            return;
         }
-        #[cfg(not(feature = "tokio"))]
-        {
-            thread_timer::sleep(duration).await;
-        }
+        thread_timer::sleep(duration).await;
     }
 
     pub(crate) fn sleep_blocking(duration: Duration) {
         std::thread::sleep(duration);
     }
 
-    /// Without tokio, a wait runs on a short-lived thread that wakes the
+    /// Outside tokio, a wait runs on a short-lived thread that wakes the
     /// task: slower than a runtime's timer, but correct on any executor.
     /// Users of another runtime should give the policy a `Clock` using its
     /// timer instead.
-    #[cfg(not(feature = "tokio"))]
     mod thread_timer {
         use core::future::Future;
         use core::pin::Pin;

@@ -377,14 +377,27 @@ impl<'p> Attempts<'p> {
         if self.attempts > policy.max_retries {
             return Err(StopReason::MaxRetries);
         }
-        let (delay, reason) = match (retry, error.retry_after()) {
-            (Retry::After, Some(hint)) => {
+        // A hint is honoured on `Backoff` errors too (a 503 with
+        // `Retry-After`): as the least wait, where `After` waits it exactly.
+        let (delay, reason) = match error.retry_after() {
+            Some(hint) => {
                 if hint > policy.max_server_wait {
                     return Err(StopReason::ServerWaitTooLong { asked: hint });
                 }
-                (hint.saturating_add(self.hint_jitter(hint)), Retry::After)
+                let floor = if retry == Retry::After {
+                    Duration::ZERO
+                } else {
+                    self.backoff_delay()
+                };
+                // The hint is waited exactly: no jitter, which could only add
+                // to it and so change whether a deadline allows the retry.
+                if floor > hint {
+                    (floor, Retry::Backoff)
+                } else {
+                    (hint, Retry::After)
+                }
             }
-            _ => (self.backoff_delay(), Retry::Backoff),
+            None => (self.backoff_delay(), Retry::Backoff),
         };
         if policy
             .max_elapsed
@@ -407,16 +420,6 @@ impl<'p> Attempts<'p> {
         policy
             .jitter
             .apply(delay, policy.base, self.last_delay, policy.max_delay, unit)
-    }
-
-    /// Spreads clients told the same reset, without ever waiting less than
-    /// the hint: up to 10% of it, at most one `base`.
-    fn hint_jitter(&mut self, hint: Duration) -> Duration {
-        if self.policy.jitter == crate::Jitter::None {
-            return Duration::ZERO;
-        }
-        let spread = (hint / 10).min(self.policy.base);
-        spread.mul_f64(self.unit())
     }
 
     /// A uniform number in `[0, 1)` from a per-call SplitMix64 stream,

@@ -15,7 +15,7 @@ use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{HeaderMap, HeaderName, StatusCode};
 use serde::Serialize;
 
-use crate::headers::RateLimit;
+use crate::headers::{RateLimit, SATURATED_WAIT};
 
 /// A body as the derive renders it.
 #[derive(Debug)]
@@ -36,20 +36,55 @@ pub struct ServerResponse {
     status: StatusCode,
     headers: HeaderMap,
     body: Option<Rendered>,
+    /// Transport and local errors are the server's own business: their
+    /// message stays out of the problem document.
+    internal: bool,
+}
+
+/// Whole seconds, rounded up (a client must not come back early), and no
+/// more than [`SATURATED_WAIT`] (what the client's parser reads back).
+fn whole_seconds(wait: Duration) -> u64 {
+    let secs = wait
+        .as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0));
+    secs.min(SATURATED_WAIT.as_secs())
 }
 
 fn seconds_value(wait: Duration) -> HeaderValue {
-    // Whole seconds, rounded up: a client must not come back early.
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    HeaderValue::from(secs)
+    HeaderValue::from(whole_seconds(wait))
+}
+
+/// A header value the client's reader accepts back: visible ASCII only
+/// (`HeaderValue::to_str`), else the header is left out.
+fn visible(value: &str) -> Option<HeaderValue> {
+    let value = HeaderValue::from_str(value).ok()?;
+    value.to_str().is_ok().then_some(value)
 }
 
 impl ServerResponse {
-    pub fn new(status: StatusCode) -> Self {
+    /// The response of a variant that stands for `status`; a status field
+    /// holding something that is not an error (a 2xx, say) is served as
+    /// `fallback` instead, so that an error never goes out as a success.
+    pub fn new(status: StatusCode, fallback: StatusCode) -> Self {
+        let status = if status.is_client_error() || status.is_server_error() {
+            status
+        } else {
+            fallback
+        };
         ServerResponse {
             status,
             headers: HeaderMap::new(),
             body: None,
+            internal: false,
+        }
+    }
+
+    /// The response of a transport or local variant: its status, and a
+    /// problem document without the error's message.
+    pub fn internal(status: StatusCode) -> Self {
+        ServerResponse {
+            internal: true,
+            ..Self::new(status, StatusCode::INTERNAL_SERVER_ERROR)
         }
     }
 
@@ -59,8 +94,7 @@ impl ServerResponse {
             return;
         };
         let value = if name.as_str() == "ratelimit" {
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            HeaderValue::try_from(format!("\"default\";r=0;t={secs}")).ok()
+            HeaderValue::try_from(format!("\"default\";r=0;t={}", whole_seconds(wait))).ok()
         } else {
             Some(seconds_value(wait))
         };
@@ -70,7 +104,7 @@ impl ServerResponse {
     }
 
     pub fn request_id(&mut self, name: &HeaderName, id: Option<&str>) {
-        if let Some(value) = id.and_then(|id| HeaderValue::from_str(id).ok()) {
+        if let Some(value) = id.and_then(visible) {
             self.headers.insert(name.clone(), value);
         }
     }
@@ -92,7 +126,7 @@ impl ServerResponse {
 
     /// An `#[api(header = …)]` field, written with `Display`.
     pub fn header(&mut self, name: &HeaderName, value: Option<String>) {
-        if let Some(value) = value.and_then(|v| HeaderValue::try_from(v).ok()) {
+        if let Some(value) = value.as_deref().and_then(visible) {
             self.headers.insert(name.clone(), value);
         }
     }
@@ -121,7 +155,7 @@ impl ServerResponse {
                     problem.insert("title".into(), title.into());
                 }
                 problem.insert("status".into(), self.status.as_u16().into());
-                if let Some(detail) = detail {
+                if let Some(detail) = detail.filter(|_| !self.internal) {
                     problem.insert("detail".into(), detail.into());
                 }
                 let json = serde_json::to_vec(&problem).unwrap_or_default();

@@ -326,6 +326,11 @@ pub async fn send(throttle: &Throttle, request: RequestBuilder) -> Result<Respon
 /// ```
 impl TransportError for ReqwestError {
     fn retry(&self) -> Retry {
+        // `error_for_status()` turns a response into an error: classify it
+        // by its status, as a decoded response would be.
+        if let Some(status) = self.status() {
+            return Retry::for_status(status);
+        }
         // reqwest reports a body cut off by the network while decoding as a
         // decode error too; only a body that arrived whole and did not parse
         // will fail the same way again.
@@ -337,7 +342,10 @@ impl TransportError for ReqwestError {
     }
 
     fn safe_to_resend(&self) -> bool {
-        self.is_connect()
+        match self.status() {
+            Some(status) => crate::error::status_safe_to_resend(status),
+            None => self.is_connect(),
+        }
     }
 }
 

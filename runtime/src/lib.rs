@@ -91,7 +91,8 @@
 //!
 //! - [`Retry::Never`] stops at once;
 //! - [`Retry::Backoff`] waits the policy's delay (`base * factor^n`, capped
-//!   by `max_delay`, randomised by [`Jitter`]);
+//!   by `max_delay`, randomised by [`Jitter`]), or the server's hint when the
+//!   error carries a longer one (a 503 with `Retry-After`);
 //! - [`Retry::After`] waits the server's hint exactly (jitter only adds to
 //!   it), or backs off when there is none; a hint over `max_server_wait`
 //!   gives up at once instead of retrying early;
@@ -195,7 +196,7 @@ pub use error::{ApiError, Retry, TransportError};
 pub use headers::RateLimit;
 pub use policy::{AsPolicy, GiveUpEvent, Jitter, RetryEvent, RetryPolicy, StopReason};
 pub use response::{FromResponse, ResponseParts};
-pub use throttle::{LocalThrottle, Throttle, ThrottlePermit, ThrottleStore};
+pub use throttle::{DEFAULT_MAX_WAIT, LocalThrottle, Throttle, ThrottlePermit, ThrottleStore};
 
 /// Derives [`ApiError`] (and [`FromResponse`] when the enum has an
 /// `#[api(other)]` variant); see the [crate documentation](crate) for the
@@ -276,7 +277,10 @@ pub use apifault_macros::ApiError;
 ///
 /// A body that moves an argument fails to compile with "value moved here,
 /// in previous iteration of loop": each attempt needs the argument again, so
-/// clone it inside the body or take it by reference.
+/// clone it inside the body or take it by reference. For the same reason a
+/// `&mut self` method cannot return a reference borrowed from `self` (the
+/// borrow checker does not yet accept a borrow returned from one iteration
+/// of a loop that others reborrow): return an owned value instead.
 #[cfg(feature = "derive")]
 pub use apifault_macros::retry;
 

@@ -14,10 +14,9 @@ use crate::error::{ApiError, Retry};
 /// capped by `max_delay`), `base` the policy's first delay, and `prev` the
 /// delay this call waited last.
 ///
-/// Jitter never applies below a server's hint: a [`Retry::After`] wait is the
-/// hint plus, with any jitter but `None`, a random extra of up to 10% of the
-/// hint (at most one `base`), which spreads clients that were all told the
-/// same reset.
+/// Jitter never applies to a server's hint: a [`Retry::After`] wait is
+/// exactly the hint, so that the number of retries a deadline allows does not
+/// depend on chance.
 ///
 /// ```
 /// use apifault::{Jitter, RetryPolicy};

@@ -217,7 +217,12 @@ impl Drop for ThrottlePermit {
 /// arrive out of order), and discounts the requests still in flight, which
 /// the server may already have counted. When `remaining` reaches zero it
 /// holds requests until the announced reset, then allows the announced
-/// `limit` (or, not knowing it, lets requests through to learn again).
+/// `limit`. An announcement about a window that is already over (a slow
+/// response) is ignored: windows only move forward. Once the API has
+/// announced anything, a window whose budget is unknown (no `limit`, or no
+/// reset after a spent window) is probed with one request at a time until a
+/// response says more. An API that never announces a limit is not held at
+/// all.
 ///
 /// ```
 /// use apifault::{LocalThrottle, RateLimit, ThrottleStore};
@@ -230,16 +235,32 @@ impl Drop for ThrottlePermit {
 /// assert_eq!(window.reserve(t0), Err(t0 + Duration::from_secs(10)));
 /// assert!(window.reserve(t0 + Duration::from_secs(10)).is_ok(), "a new window");
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LocalThrottle {
+    max_wait: Duration,
     state: Mutex<Window>,
+}
+
+impl Default for LocalThrottle {
+    fn default() -> Self {
+        LocalThrottle {
+            max_wait: DEFAULT_MAX_WAIT,
+            state: Mutex::default(),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 struct Window {
+    /// Whether the API has announced anything at all.
+    announces: bool,
     limit: Option<u64>,
+    /// What is left of the current window; `None` when unknown.
     remaining: Option<u64>,
-    reset_at: Option<Instant>,
+    /// When the current window ends, if known.
+    ends: Option<Instant>,
+    /// When the previous window ended: announcements about it are stale.
+    ended: Option<Instant>,
     in_flight: u64,
 }
 
@@ -247,7 +268,31 @@ struct Window {
 /// announcements are whole seconds, taken at different moments).
 const SAME_WINDOW: Duration = Duration::from_millis(1500);
 
+/// The longest a [`LocalThrottle`] holds requests by default: a reset
+/// announced further away is taken as this, after which one request probes
+/// the window again. It keeps a wrong or hostile header (a reset of 136
+/// years, an epoch time read as seconds) from stopping a client for good.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(300);
+
+/// How often a request waiting for a probe's answer looks again.
+const PROBE_INTERVAL: Duration = Duration::from_millis(50);
+
 impl LocalThrottle {
+    /// Holds requests at most `max_wait` per window (default
+    /// [`DEFAULT_MAX_WAIT`], 300 s).
+    ///
+    /// ```
+    /// use apifault::{LocalThrottle, Throttle};
+    /// use std::time::Duration;
+    /// let throttle = Throttle::with_store(LocalThrottle::default().max_wait(Duration::from_secs(60)));
+    /// # let _ = throttle;
+    /// ```
+    #[must_use]
+    pub fn max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
+        self
+    }
+
     fn with<R>(&self, f: impl FnOnce(&mut Window) -> R) -> R {
         f(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner))
     }
@@ -256,18 +301,32 @@ impl LocalThrottle {
 impl ThrottleStore for LocalThrottle {
     fn reserve(&self, now: Instant) -> Result<(), Instant> {
         self.with(|w| {
-            if w.reset_at.is_some_and(|at| now >= at) {
-                w.reset_at = None;
+            if let Some(ends) = w.ends
+                && now >= ends
+            {
+                // A new window: it allows the announced limit (unknown
+                // without one, so probed).
+                w.ended = Some(ends);
+                w.ends = None;
                 w.remaining = w.limit;
             }
             match w.remaining {
-                Some(0) => match w.reset_at {
-                    Some(at) => return Err(at),
-                    // Spent, with no reset announced: let one through to learn.
-                    None => w.remaining = None,
-                },
+                Some(0) => {
+                    return Err(match w.ends {
+                        Some(ends) if ends > now => ends,
+                        // Spent with no reset ahead: probe when nothing is in flight.
+                        _ if w.in_flight == 0 => {
+                            w.in_flight += 1;
+                            return Ok(());
+                        }
+                        _ => now + PROBE_INTERVAL,
+                    });
+                }
                 Some(n) => w.remaining = Some(n - 1),
-                None => {}
+                None if !w.announces => {}
+                // Announcing API, unknown budget: one probe at a time.
+                None if w.in_flight == 0 => {}
+                None => return Err(now + PROBE_INTERVAL),
             }
             w.in_flight = w.in_flight.saturating_add(1);
             Ok(())
@@ -279,17 +338,31 @@ impl ThrottleStore for LocalThrottle {
     }
 
     fn observe(&self, now: Instant, announced: RateLimit) {
+        let max_wait = self.max_wait;
         self.with(|w| {
+            w.announces = true;
             if announced.limit.is_some() {
                 w.limit = announced.limit;
             }
-            let reset_at = announced.reset.and_then(|reset| now.checked_add(reset));
-            let same_window = match (w.reset_at, reset_at) {
-                (Some(old), Some(new)) => {
-                    old.max(new).saturating_duration_since(old.min(new)) <= SAME_WINDOW
+            let ends = announced.reset.map(|reset| {
+                if reset > max_wait {
+                    tracing::warn!(target: "apifault", reset_s = reset.as_secs(), max_wait_s = max_wait.as_secs(), "the API announced a reset beyond the throttle's max_wait; probing after max_wait instead");
                 }
-                (_, None) => true,
-                (None, Some(_)) => false,
+                now.checked_add(reset.min(max_wait)).unwrap_or(now)
+            });
+            // An announcement about a window that is over, or older than the
+            // one known, comes from a slow response: windows only move forward.
+            if let Some(new) = ends
+                && (new <= now
+                    || w.ends.is_some_and(|known| new + SAME_WINDOW < known)
+                    || w.ended.is_some_and(|ended| new <= ended + SAME_WINDOW))
+            {
+                return;
+            }
+            let same_window = match (w.ends, ends) {
+                (Some(known), Some(new)) => known.max(new).saturating_duration_since(known.min(new)) <= SAME_WINDOW,
+                (Some(_), None) => true,
+                (None, _) => false,
             };
             if let Some(remaining) = announced.remaining {
                 // Requests in flight besides the one answered may already be
@@ -301,10 +374,10 @@ impl ThrottleStore for LocalThrottle {
                     _ => remaining,
                 });
             }
-            if let Some(new) = reset_at
-                && (!same_window || w.reset_at.is_none_or(|old| new > old))
+            if let Some(new) = ends
+                && (!same_window || w.ends.is_none_or(|known| new > known))
             {
-                w.reset_at = Some(new);
+                w.ends = Some(new);
             }
         });
     }

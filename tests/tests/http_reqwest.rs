@@ -555,3 +555,63 @@ async fn retried_or_not_as_the_enum_says() {
         "4 attempts, millisecond waits"
     );
 }
+
+#[tokio::test]
+async fn errors_from_error_for_status_classify_by_their_status() {
+    let addr = fixtures().await;
+    let not_found = reqwest::get(format!("http://{addr}/nowhere"))
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap_err();
+    let e = ApiErr::from(not_found);
+    assert_eq!(
+        e.retry(),
+        Retry::Never,
+        "a 404 is not retried, even as a reqwest::Error"
+    );
+    let limited = reqwest::get(format!("http://{addr}/retry-after-seconds"))
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap_err();
+    let e = ApiErr::from(limited);
+    assert_eq!(e.retry(), Retry::After);
+    assert!(e.safe_to_resend());
+}
+
+/// A minimal executor that is not tokio: waits must not need a tokio
+/// runtime even though the `tokio` feature is on.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut context = std::task::Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+        std::thread::park();
+    }
+}
+
+#[test]
+fn async_retries_wait_outside_a_tokio_runtime() {
+    #[derive(Debug, ApiError)]
+    enum E {
+        #[api(status = 503)]
+        Unavailable,
+    }
+    let policy = RetryPolicy::exponential(Duration::from_millis(5)).max_retries(2);
+    let calls = AtomicU32::new(0);
+    let result = block_on(apifault::retry(&policy, || {
+        let n = calls.fetch_add(1, Ordering::SeqCst);
+        async move { if n < 2 { Err(E::Unavailable) } else { Ok(n) } }
+    }));
+    assert_eq!(result.unwrap(), 2);
+}

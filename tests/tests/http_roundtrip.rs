@@ -136,3 +136,47 @@ async fn headers_carry_the_hint_the_limits_and_the_request_id() {
     );
     assert_eq!(response.text().await.unwrap(), "body is not valid XML");
 }
+
+#[tokio::test]
+async fn served_responses_stay_errors_and_keep_internals_private() {
+    use apifault::headers::SATURATED_WAIT;
+    let cases = vec![
+        // A wait beyond what a header can carry saturates, never wraps to 0.
+        ServerError::RateLimited {
+            wait: Some(Duration::MAX),
+            rate_limit: None,
+            quota: None,
+        },
+        // A status field holding a success is not served as one.
+        ServerError::Other {
+            status: StatusCode::OK,
+            body: "odd".into(),
+        },
+        // A transport error's message (a URL with a token) is not sent.
+        ServerError::Transport(
+            "error sending request for url (http://internal/?token=s3cr3t)".into(),
+        ),
+        // A request id the client could not read back is left out.
+        ServerError::Maintenance {
+            body: None,
+            request_id: Some("réq-1".into()),
+        },
+    ];
+    let responses: Vec<axum::response::Response> =
+        cases.into_iter().map(IntoResponse::into_response).collect();
+    assert_eq!(
+        responses[0].headers()["ratelimit-reset"],
+        SATURATED_WAIT.as_secs().to_string().as_str()
+    );
+    assert_eq!(responses[1].status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(responses[2].status(), StatusCode::BAD_GATEWAY);
+    assert!(responses[3].headers().get("x-request-id").is_none());
+    let body = axum::body::to_bytes(responses.into_iter().nth(2).unwrap().into_body(), 4096)
+        .await
+        .unwrap();
+    let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        problem,
+        serde_json::json!({"type": "about:blank", "title": "Bad Gateway", "status": 502})
+    );
+}

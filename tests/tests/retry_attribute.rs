@@ -199,3 +199,59 @@ fn policies_are_cheap_shared_values() {
     assert_eq!(apifault::retry_blocking(&copy, || script.call()), Ok(2));
     assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
+
+mod lint_clean {
+    //! A one-line body and a one-expression body compile without warnings
+    //! under `deny(warnings)`.
+    #![deny(warnings, unused_braces)]
+
+    use apifault_tests::FlakyError;
+
+    #[apifault::retry(max_retries = 1)]
+    pub(crate) fn one_line() -> Result<u8, FlakyError> {
+        Ok(1)
+    }
+
+    #[apifault::retry(max_retries = 1)]
+    pub(crate) async fn one_line_async() -> Result<u8, FlakyError> {
+        Ok(2)
+    }
+}
+
+#[apifault::retry(max_retries = 1)]
+fn returns_a_closure(offset: u8) -> Result<impl Fn(u8) -> u8, FlakyError> {
+    Ok(move |x| x + offset)
+}
+
+struct Counter {
+    policy: RetryPolicy,
+    count: u32,
+}
+
+impl Counter {
+    fn bump(&mut self) -> u32 {
+        self.count += 1;
+        self.count
+    }
+}
+
+/// The policy is borrowed from an argument the body mutates.
+#[apifault::retry(policy = counter.policy)]
+async fn from_a_mut_argument(counter: &mut Counter) -> Result<u32, FlakyError> {
+    match counter.bump() {
+        1 => Err(FlakyError::Internal),
+        n => Ok(n),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn odd_signatures_expand() {
+    assert_eq!(lint_clean::one_line(), Ok(1));
+    assert_eq!(lint_clean::one_line_async().await, Ok(2));
+    assert_eq!(returns_a_closure(2).map(|f| f(40)), Ok(42));
+    let mut counter = Counter {
+        policy: RetryPolicy::exponential(Duration::from_millis(1)),
+        count: 0,
+    };
+    assert_eq!(from_a_mut_argument(&mut counter).await, Ok(2));
+}

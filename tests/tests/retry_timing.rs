@@ -84,18 +84,14 @@ async fn a_429_waits_exactly_its_hint() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn jitter_only_adds_to_a_hint() {
-    for _ in 0..50 {
-        let (policy, delays) = recording(RetryPolicy::exponential(secs(2)).jitter(Jitter::Full));
+async fn a_hint_is_waited_exactly_whatever_the_jitter() {
+    for jitter in [Jitter::Full, Jitter::Equal, Jitter::Decorrelated] {
+        let (policy, delays) = recording(RetryPolicy::exponential(secs(2)).jitter(jitter));
         let script = Script::new([FlakyError::RateLimited {
             wait: Some(secs(30)),
         }]);
         let _ = apifault::retry(&policy, || async { script.call() }).await;
-        let delay = delays.lock().unwrap()[0];
-        assert!(
-            delay >= secs(30) && delay <= secs(32),
-            "{delay:?}: at most 10% more, capped by base"
-        );
+        assert_eq!(*delays.lock().unwrap(), [secs(30)], "{jitter:?}");
     }
 }
 
@@ -260,4 +256,63 @@ async fn the_final_error_is_the_last_real_error() {
     let result = apifault::retry(&policy, || async { script.call() }).await;
     assert_eq!(result, Err(FlakyError::NotFound));
     assert_eq!(script.calls(), 3);
+}
+
+/// A 503 that carries `Retry-After` but retries by backoff.
+#[derive(Debug, PartialEq, apifault::ApiError)]
+enum Busy {
+    #[api(status = 503)]
+    Unavailable {
+        #[api(retry_after)]
+        wait: Option<Duration>,
+    },
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_backoff_error_with_a_longer_hint_waits_the_hint() {
+    let (policy, delays) = recording(
+        RetryPolicy::exponential(secs(1))
+            .jitter(Jitter::None)
+            .max_server_wait(secs(300))
+            .no_max_elapsed(),
+    );
+    let mut answers = vec![
+        Busy::Unavailable {
+            wait: Some(secs(1)),
+        },
+        Busy::Unavailable {
+            wait: Some(secs(120)),
+        },
+    ];
+    answers.reverse();
+    let answers = Mutex::new(answers);
+    let result = apifault::retry(&policy, || {
+        let next = answers.lock().unwrap().pop();
+        async move { next.map_or(Ok(()), Err) }
+    })
+    .await;
+    assert!(result.is_ok());
+    // 1st retry: backoff 1 s vs hint 1 s; 2nd: backoff 2 s vs hint 120 s.
+    assert_eq!(*delays.lock().unwrap(), [secs(1), secs(120)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn jitter_does_not_change_how_many_hints_a_deadline_allows() {
+    for _ in 0..20 {
+        let policy = RetryPolicy::exponential(secs(5))
+            .jitter(Jitter::Full)
+            .max_elapsed(secs(60));
+        let script = Script::new([
+            FlakyError::RateLimited {
+                wait: Some(secs(30)),
+            },
+            FlakyError::RateLimited {
+                wait: Some(secs(30)),
+            },
+        ]);
+        let (result, report) =
+            apifault::retry_with_report(&policy, || async { script.call() }).await;
+        assert_eq!(result, Ok(3), "{report:?}");
+        assert_eq!(report.waited, secs(60));
+    }
 }

@@ -493,20 +493,24 @@ fn impl_into_response(input: &Enum<'_>) -> TokenStream {
         let members = role_fields.iter().map(|f| &f.member);
         let bindings: Vec<Ident> = role_fields.iter().map(|f| binding(f)).collect();
         let name = variant.ident;
-        let status = match (variant.kind(), variant.field("status")) {
+        let fallback = status_lit(input.held_codes(variant).first().copied().unwrap_or(500));
+        let new = match (variant.kind(), variant.field("status")) {
             (Kind::Status | Kind::Other, Some(field)) => {
                 let ty = field.ty;
                 let bound = binding(field);
-                quote_spanned!(ty.span()=> ::apifault::__private::status_or_500(
+                let status = quote_spanned!(ty.span()=> ::apifault::__private::status_or_500(
                     <#ty as ::apifault::__private::StatusField>::to_status(#bound)
-                ))
+                ));
+                quote!(::apifault::__private::ServerResponse::new(#status, #fallback))
             }
-            (Kind::Status, None) => {
-                let code = input.held_codes(variant).first().copied().unwrap_or(500);
-                status_lit(code)
+            (Kind::Status | Kind::Other, None) => {
+                quote!(::apifault::__private::ServerResponse::new(#fallback, #fallback))
             }
-            (Kind::Transport, _) => status_lit(502),
-            (Kind::Other | Kind::Local, _) => status_lit(500),
+            (Kind::Transport, _) => {
+                let status = status_lit(502);
+                quote!(::apifault::__private::ServerResponse::internal(#status))
+            }
+            (Kind::Local, _) => quote!(::apifault::__private::ServerResponse::internal(#fallback)),
         };
         let writes = role_fields.iter().zip(&bindings).map(|(field, bound)| {
             let ty = field.ty;
@@ -552,7 +556,7 @@ fn impl_into_response(input: &Enum<'_>) -> TokenStream {
         });
         quote! {
             Self::#name { #(#members: #bindings,)* .. } => {
-                let mut __response = ::apifault::__private::ServerResponse::new(#status);
+                let mut __response = #new;
                 #(#writes)*
                 __response
             }

@@ -16,6 +16,9 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
         attrs, vis, sig, ..
     } = item;
     let (inner_attrs, body) = lift_inner_attrs(body);
+    // The statements go straight into our block: wrapping the user's braces
+    // in another block would make a one-line body trip `unused_braces`.
+    let body_stream = body.stream();
     let asynchronous = sig.asyncness.is_some();
 
     let mixed = Span::mixed_site();
@@ -26,10 +29,11 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
 
     let policy_expr = match &args.policy {
         Some((_, expr)) => {
-            // A body that may mutate `self` borrows it mutably each attempt,
-            // so the policy must not stay borrowed from it: keep a cheap
-            // clone (it shares its hooks and budget).
-            if may_mutate_self(sig) {
+            // A body that may mutate `self` or an argument borrows it
+            // mutably each attempt, so the policy must not stay borrowed from
+            // it: keep a clone (it shares its hooks and budget; no
+            // allocation).
+            if may_mutate_inputs(sig) {
                 quote_spanned!(expr.span()=> ::core::clone::Clone::clone(
                     ::apifault::__private::AsPolicy::as_policy(&(#expr))
                 ))
@@ -57,13 +61,13 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
                     let __apifault_fake_return: #fake_ret = loop {};
                     return __apifault_fake_return;
                 }
-                #body
+                #body_stream
             }
             .await
         }
     } else {
         quote_spanned! {mixed=>
-            (|| -> #fake_ret { #body })()
+            (|| -> #fake_ret { #body_stream })()
         }
     };
     let wait = if asynchronous {
@@ -111,15 +115,22 @@ fn knob_policy(args: &Args) -> TokenStream {
     quote!(<::apifault::__private::RetryPolicy as ::core::default::Default>::default() #(#setters)*)
 }
 
-/// Any receiver but `&self` (`&mut self`, `mut self`, `self: &mut Self`, …).
-fn may_mutate_self(sig: &syn::Signature) -> bool {
-    match sig.inputs.first() {
-        Some(FnArg::Receiver(receiver)) => {
+/// Whether the body could mutate what a policy expression borrows: any
+/// receiver but `&self`, any `&mut` argument, any `mut` binding.
+fn may_mutate_inputs(sig: &syn::Signature) -> bool {
+    sig.inputs.iter().any(|input| match input {
+        FnArg::Receiver(receiver) => {
             !matches!(receiver.kind, syn::ReceiverKind::Reference(_, _, None))
                 || receiver.mutability.is_some()
         }
-        _ => false,
-    }
+        FnArg::Typed(typed) => {
+            let pattern = typed.pat.to_token_stream().to_string();
+            let ty = typed.ty.to_token_stream().to_string();
+            pattern.split_whitespace().any(|t| t == "mut")
+                || ty.contains("& mut")
+                || ty.contains("&mut")
+        }
+    })
 }
 
 /// `#![...]` at the top of the body belongs to the function, not to the
@@ -158,10 +169,18 @@ fn replace_impl_trait(ty: &Type) -> TokenStream {
         while let Some(tt) = iter.next() {
             match tt {
                 TokenTree::Ident(ident) if ident == "impl" => {
-                    // Skip the bounds up to the next `,` or `>` at this depth.
+                    // Skip the bounds up to the next `,` or `>` at this
+                    // depth; the `>` of an arrow (`Fn() -> T`) closes nothing.
                     let mut depth = 0usize;
+                    let mut after_joint_minus = false;
                     while let Some(next) = iter.peek() {
+                        let arrow = after_joint_minus;
+                        after_joint_minus = false;
                         match next {
+                            TokenTree::Punct(p) if p.as_char() == '-' => {
+                                after_joint_minus = p.spacing() == proc_macro2::Spacing::Joint;
+                            }
+                            TokenTree::Punct(p) if p.as_char() == '>' && arrow => {}
                             TokenTree::Punct(p) if p.as_char() == '<' => depth += 1,
                             TokenTree::Punct(p) if p.as_char() == '>' && depth == 0 => break,
                             TokenTree::Punct(p) if p.as_char() == '>' => depth -= 1,
