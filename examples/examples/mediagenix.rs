@@ -26,7 +26,7 @@ async fn main() -> ExitCode {
             }
         }
         Err(error) => {
-            eprintln!("the emulator did not start: {error}");
+            println!("the emulator did not start: {error}");
             ExitCode::FAILURE
         }
     }

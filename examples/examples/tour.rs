@@ -24,6 +24,12 @@ async fn main() -> ExitCode {
             "BeBanjo (the On-Demand contract)",
             apifault_examples::bebanjo::scenarios().await,
         ),
+        (
+            "MediaMagic Integrations API",
+            apifault_examples::mediamagic::scenarios().await,
+        ),
+        ("Lightcast", apifault_examples::lightcast::scenarios().await),
+        ("Omilia", apifault_examples::omilia::scenarios().await),
     ];
     let mut failures = 0;
     for (api, rows) in apis {

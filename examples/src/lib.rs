@@ -16,3 +16,6 @@ pub mod bebanjo {
         scenarios, start,
     };
 }
+pub mod lightcast;
+pub mod mediamagic;
+pub mod omilia;

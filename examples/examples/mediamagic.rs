@@ -1,0 +1,38 @@
+//! The MediaMagic Integrations API against its emulator.
+//!
+//! The enum in `src/mediamagic.rs` models every documented status with its
+//! own body shape (domain `detail`/`docs_url`, 422 `fields`, 402 plan error,
+//! 429 `error`). Only 429, 500 and 502 are retried: a 429 waits
+//! `Retry-After`, 500 and 502 back off exponentially with jitter (so the
+//! waits are checked against bounds, not exact values). An undocumented 503
+//! is not retried, and since the API is not atomic, a `POST /submissions`
+//! that failed with a 500 is never resent. Time is virtual (tokio's paused
+//! clock), so the waits take no real time.
+//!
+//!     cargo run -p apifault-examples --example mediamagic
+
+use std::process::ExitCode;
+
+#[tokio::main(flavor = "current_thread", start_paused = true)]
+async fn main() -> ExitCode {
+    match apifault_examples::mediamagic::scenarios().await {
+        Ok(rows) => {
+            print!(
+                "{}",
+                apifault_examples::tour::table("MediaMagic Integrations API", &rows)
+            );
+            let failures = rows.iter().filter(|row| !row.as_documented).count();
+            if failures == 0 {
+                println!("\nevery call ended as documented");
+                ExitCode::SUCCESS
+            } else {
+                println!("\n{failures} call(s) did NOT end as documented");
+                ExitCode::FAILURE
+            }
+        }
+        Err(error) => {
+            println!("\nMediaMagic Integrations API: the scenario did not start: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

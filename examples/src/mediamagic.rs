@@ -1,0 +1,1104 @@
+//! The MediaMagic Integrations API: typed errors, a client and an emulator.
+//!
+//! The documented rules this module encodes:
+//! - every request carries the key in `X-API-Key`; a missing, invalid,
+//!   expired or revoked key is a 401;
+//! - any 2xx is success (201 for a submission, 202 for an accepted asset
+//!   retry, 204 for a deleted webhook subscription, 200 otherwise);
+//! - the error body has one of four shapes, chosen by the status: the domain
+//!   error `{"detail", "docs_url"?}` (400, 401, 403, 404, 409, 413, 415,
+//!   500, 502), the validation error `{"error", "message", "fields"}` (422),
+//!   the plan error `{"error_code", "bucket", "message"}` (402) and the rate
+//!   limit `{"error"}` (429);
+//! - only 429, 500 and 502 are retried: a 429 waits `Retry-After`, then backs
+//!   off; 500 and 502 back off exponentially with jitter. 400, 401, 402,
+//!   403, 404, 409, 413, 415 and 422 are never retried, and neither is a
+//!   status the documentation does not list (a 503 or 504 from somewhere on
+//!   the way is not the API asking to be called again);
+//! - there is no request id and no universal error code;
+//! - the API is not atomic: a POST that failed with a 500 or 502 may have
+//!   been applied, so `POST /submissions` and `POST /assets/{id}/retry` are
+//!   resent only after a 429 (which applied nothing);
+//! - a sandbox-only field sent with a live key is a 400; a submission that
+//!   was already made is a 409, and so is an asset retry while one is in
+//!   progress; results asked for before the asset finished are a 404;
+//! - content too large to send inline is a 413 (use the presigned upload
+//!   URL), a body that is not JSON a 415.
+//!
+//! What does not live here: the scripting, request log and quota every
+//! emulator shares (`crate::emulator`), and the tables (`crate::tour`).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use apifault::{ApiError, Jitter, RetryPolicy};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{delete, get, post};
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use crate::emulator::{Emulator, answer};
+
+/// The endpoints, as the emulator names them in its scripts and its log.
+pub mod endpoint {
+    /// `POST /submissions`.
+    pub const SUBMIT: &str = "POST /submissions";
+    /// `GET /assets/{id}/results`.
+    pub const RESULTS: &str = "GET /assets/{id}/results";
+    /// `POST /assets/{id}/retry`.
+    pub const RETRY_ASSET: &str = "POST /assets/{id}/retry";
+    /// `DELETE /webhooks/{id}`.
+    pub const DELETE_WEBHOOK: &str = "DELETE /webhooks/{id}";
+}
+
+/// The header that carries the API key.
+pub const API_KEY_HEADER: &str = "X-API-Key";
+
+/// A sandbox key the emulator accepts: sandbox-only fields are allowed.
+pub const SANDBOX_KEY: &str = "mm_sandbox_3f9c2a";
+
+/// A live key the emulator accepts: sandbox-only fields are a 400.
+pub const LIVE_KEY: &str = "mm_live_8d41e7";
+
+/// The largest request body the API takes inline; a larger upload goes
+/// through the presigned upload URL, or is a 413.
+pub const MAX_INLINE_BYTES: usize = 1024 * 1024;
+
+const DOCS: &str = "https://docs.mediamagic.invalid/errors";
+
+/// The domain error body: `{"detail": "...", "docs_url": "..."}`, served
+/// with 400, 401, 403, 404, 409, 413, 415, 500 and 502.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// What went wrong, for a human.
+    pub detail: String,
+    /// Where the documentation explains it, when it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docs_url: Option<String>,
+}
+
+impl ErrorDetail {
+    /// A body with `detail` and no `docs_url`.
+    #[must_use]
+    pub fn new(detail: impl Into<String>) -> Self {
+        ErrorDetail {
+            detail: detail.into(),
+            docs_url: None,
+        }
+    }
+
+    /// A body with `detail` and a link to the documentation's `anchor`.
+    #[must_use]
+    pub fn documented(detail: impl Into<String>, anchor: &str) -> Self {
+        ErrorDetail {
+            detail: detail.into(),
+            docs_url: Some(format!("{DOCS}#{anchor}")),
+        }
+    }
+}
+
+impl fmt::Display for ErrorDetail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+/// One field that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The field, as named in the request body.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// The 422 body: `{"error": "validation_error", "message": "...", "fields": [...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationError {
+    /// Always `validation_error`.
+    pub error: String,
+    /// A summary.
+    pub message: String,
+    /// One entry per field that failed.
+    pub fields: Vec<FieldError>,
+}
+
+impl ValidationError {
+    /// A validation error over `fields`.
+    #[must_use]
+    pub fn new(fields: Vec<FieldError>) -> Self {
+        ValidationError {
+            error: "validation_error".into(),
+            message: "Validation failed".into(),
+            fields,
+        }
+    }
+}
+
+/// The 402 body: the plan does not allow the API (`{"error_code", "bucket", "message"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanError {
+    /// A machine-readable code, e.g. `plan_not_allowed`.
+    pub error_code: String,
+    /// The usage bucket the plan lacks, e.g. `integrations_api`.
+    pub bucket: String,
+    /// For a human.
+    pub message: String,
+}
+
+/// The 429 body: `{"error": "Rate limit exceeded: ..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimitBody {
+    /// `Rate limit exceeded: …`.
+    pub error: String,
+}
+
+/// Every documented error of the MediaMagic Integrations API.
+///
+/// No `request_id` (the API has none) and no `atomic` (a failed request may
+/// have been applied). The statuses that are retried (429, 500, 502) hold
+/// their body as an `Option`: a 429 or a 502 written by a proxy in front of
+/// the API is still that status, and is still retried, whatever its body.
+/// Every other documented status is never retried, so a body of another
+/// shape lands in `Other`, which is never retried either.
+#[derive(Debug, thiserror::Error, ApiError)]
+pub enum MediaMagicError {
+    /// 400: a sandbox-only field sent with a live key, or a webhook
+    /// subscription without a delivery destination, or a body that is not
+    /// JSON.
+    #[error("bad request: {body}")]
+    #[api(status = 400, retry = "never")]
+    BadRequest {
+        /// `{"detail", "docs_url"}`.
+        #[api(body)]
+        body: ErrorDetail,
+    },
+    /// 401: the key is missing, invalid, expired or revoked.
+    #[error("unauthorized: {body}")]
+    #[api(status = 401, retry = "never")]
+    Unauthorized {
+        /// `{"detail", "docs_url"}`.
+        #[api(body)]
+        body: ErrorDetail,
+    },
+    /// 402: the plan does not allow the API.
+    #[error("plan not allowed ({}): {}", body.error_code, body.message)]
+    #[api(status = 402, retry = "never")]
+    PlanNotAllowed {
+        /// `{"error_code", "bucket", "message"}`.
+        #[api(body)]
+        body: PlanError,
+    },
+    /// 403: a sandbox-only endpoint called with a live key, or an invalid
+    /// blob path.
+    #[error("forbidden: {body}")]
+    #[api(status = 403, retry = "never")]
+    Forbidden {
+        /// `{"detail", "docs_url"}`.
+        #[api(body)]
+        body: ErrorDetail,
+    },
+    /// 404: not found in this workspace, or results asked for before the
+    /// asset finished.
+    #[error("not found: {body}")]
+    #[api(status = 404, retry = "never")]
+    NotFound {
+        /// `{"detail", "docs_url"}`.
+        #[api(body)]
+        body: ErrorDetail,
+    },
+    /// 409: already submitted, not retryable, or a retry already in
+    /// progress. Documented as not retryable.
+    #[error("conflict: {body}")]
+    #[api(status = 409, retry = "never")]
+    Conflict {
+        /// `{"detail", "docs_url"}`.
+        #[api(body)]
+        body: ErrorDetail,
+    },
+    /// 413: too large to send inline; use the presigned upload URL.
+    #[error("payload too large: {body}")]
+    #[api(status = 413, retry = "never")]
+    PayloadTooLarge {
+        /// `{"detail", "docs_url"}`.
+        #[api(body)]
+        body: ErrorDetail,
+    },
+    /// 415: a content type that is not allowed, or does not match the file.
+    #[error("unsupported media type: {body}")]
+    #[api(status = 415, retry = "never")]
+    UnsupportedMediaType {
+        /// `{"detail", "docs_url"}`.
+        #[api(body)]
+        body: ErrorDetail,
+    },
+    /// 422: validation failed, field by field.
+    #[error(
+        "validation failed: {}",
+        body.fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
+    )]
+    #[api(status = 422, retry = "never")]
+    Validation {
+        /// `{"error": "validation_error", "message", "fields"}`.
+        #[api(body)]
+        body: ValidationError,
+    },
+    /// 429: waits `Retry-After`, then backs off.
+    #[error("rate limited, retry after {retry_after:?}")]
+    #[api(status = 429, retry = "after")]
+    RateLimited {
+        /// `Retry-After`.
+        #[api(retry_after)]
+        retry_after: Option<Duration>,
+        /// `{"error": "Rate limit exceeded: ..."}`.
+        #[api(body)]
+        body: Option<RateLimitBody>,
+    },
+    /// 500: a storage or internal error; backs off with jitter.
+    #[error("internal error: {}", body.as_ref().map_or("(no detail)", |b| b.detail.as_str()))]
+    #[api(status = 500, retry = "backoff")]
+    Internal {
+        /// `{"detail", "docs_url"}`, when the response had it.
+        #[api(body)]
+        body: Option<ErrorDetail>,
+    },
+    /// 502: the result blob could not be loaded; backs off with jitter.
+    #[error("bad gateway: {}", body.as_ref().map_or("(no detail)", |b| b.detail.as_str()))]
+    #[api(status = 502, retry = "backoff")]
+    BadGateway {
+        /// `{"detail", "docs_url"}`, when the response had it.
+        #[api(body)]
+        body: Option<ErrorDetail>,
+    },
+    /// Connection failures and timeouts.
+    #[error(transparent)]
+    #[api(transport)]
+    Transport(#[from] reqwest::Error),
+    /// Any status the documentation does not list (a 503 or 504 from a
+    /// gateway, say): never retried, since the documentation retries only
+    /// 429, 500 and 502.
+    #[error("unexpected status {status}: {body}")]
+    #[api(other, retry = "never")]
+    Other {
+        /// The status.
+        #[api(status)]
+        status: StatusCode,
+        /// The body, as text.
+        #[api(body)]
+        body: String,
+    },
+}
+
+/// What `POST /submissions` sends.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSubmission {
+    /// Where MediaMagic fetches the media (`http` or `https`). One URL is
+    /// submitted once: a second submission is a 409.
+    pub source_url: String,
+    /// Small files may travel inline (base64), up to [`MAX_INLINE_BYTES`]
+    /// of request; larger ones go through the presigned upload URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inline_content: Option<String>,
+    /// Only the sandbox accepts this: with a live key, it is a 400.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox_only: Option<SandboxOnly>,
+}
+
+impl NewSubmission {
+    /// A submission of the media at `source_url`.
+    #[must_use]
+    pub fn new(source_url: impl Into<String>) -> Self {
+        NewSubmission {
+            source_url: source_url.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Sandbox-only settings of a submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxOnly {
+    /// The outcome the sandbox should pretend, e.g. `completed`.
+    pub simulate: String,
+}
+
+/// What `POST /submissions` answers (201).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submission {
+    /// The submission's id.
+    pub id: String,
+    /// The asset it created, whose results to fetch.
+    pub asset_id: String,
+    /// `queued`.
+    pub status: String,
+}
+
+/// What `GET /assets/{id}/results` answers (200) once the asset finished.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetResults {
+    /// The asset.
+    pub asset_id: String,
+    /// `completed`.
+    pub status: String,
+    /// What the analysis found.
+    pub labels: Vec<String>,
+}
+
+/// The retry policy the documentation asks for: exponential backoff with
+/// jitter from 1 s (equal jitter: each wait is between half and all of 1 s,
+/// 2 s, 4 s), three retries, and a 429 waited out for as long as
+/// `Retry-After` says, up to 5 minutes.
+#[must_use]
+pub fn documented_policy() -> RetryPolicy {
+    RetryPolicy::exponential(Duration::from_secs(1))
+        .factor(2.0)
+        .jitter(Jitter::Equal)
+        .max_retries(3)
+        .max_delay(Duration::from_secs(30))
+        .max_server_wait(Duration::from_secs(300))
+        .max_elapsed(Duration::from_secs(600))
+}
+
+/// A client of the MediaMagic Integrations API.
+#[derive(Clone, Debug)]
+pub struct MediaMagicClient {
+    http: reqwest::Client,
+    base: String,
+    api_key: Option<String>,
+    policy: RetryPolicy,
+}
+
+impl MediaMagicClient {
+    /// A client of the API at `base` (e.g. `http://127.0.0.1:8080`), sending
+    /// `api_key` in `X-API-Key`.
+    #[must_use]
+    pub fn new(base: impl Into<String>, api_key: impl Into<String>, policy: RetryPolicy) -> Self {
+        MediaMagicClient {
+            http: reqwest::Client::new(),
+            base: base.into(),
+            api_key: Some(api_key.into()),
+            policy,
+        }
+    }
+
+    /// A client that sends no key: every call is a 401.
+    #[must_use]
+    pub fn without_key(base: impl Into<String>, policy: RetryPolicy) -> Self {
+        MediaMagicClient {
+            http: reqwest::Client::new(),
+            base: base.into(),
+            api_key: None,
+            policy,
+        }
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.http.request(method, format!("{}{path}", self.base));
+        match &self.api_key {
+            Some(key) => request.header(API_KEY_HEADER, key),
+            None => request,
+        }
+    }
+
+    /// `POST /submissions` (201). Not idempotent, and the API is not
+    /// atomic: after a 500 or 502 the submission may exist, so it is not
+    /// resent; only a 429 (nothing applied) is.
+    #[apifault::retry(policy = &self.policy, idempotent = false)]
+    pub async fn submit(&self, submission: &NewSubmission) -> Result<Submission, MediaMagicError> {
+        let response = self
+            .request(reqwest::Method::POST, "/submissions")
+            .json(submission)
+            .send()
+            .await?;
+        apifault::reqwest::json(response).await
+    }
+
+    /// `GET /assets/{id}/results` (200): a 404 until the asset finished.
+    #[apifault::retry(policy = &self.policy)]
+    pub async fn results(&self, asset_id: &str) -> Result<AssetResults, MediaMagicError> {
+        let response = self
+            .request(reqwest::Method::GET, &format!("/assets/{asset_id}/results"))
+            .send()
+            .await?;
+        apifault::reqwest::json(response).await
+    }
+
+    /// `POST /assets/{id}/retry` (202): runs the asset again. Not
+    /// idempotent (a second call while the first runs is a 409), so resent
+    /// only after a 429.
+    #[apifault::retry(policy = &self.policy, idempotent = false)]
+    pub async fn retry_asset(&self, asset_id: &str) -> Result<(), MediaMagicError> {
+        let response = self
+            .request(reqwest::Method::POST, &format!("/assets/{asset_id}/retry"))
+            .send()
+            .await?;
+        apifault::reqwest::no_content(response).await
+    }
+
+    /// `DELETE /webhooks/{id}` (204): removes a webhook subscription.
+    /// Deleting is idempotent, so every retryable error is retried; a
+    /// resent delete whose first attempt did apply answers 404.
+    #[apifault::retry(policy = &self.policy)]
+    pub async fn delete_webhook(&self, webhook_id: &str) -> Result<(), MediaMagicError> {
+        let response = self
+            .request(reqwest::Method::DELETE, &format!("/webhooks/{webhook_id}"))
+            .send()
+            .await?;
+        apifault::reqwest::no_content(response).await
+    }
+
+    /// A sequence of dependent calls: submit, then fetch the new asset's
+    /// results. The first error (after its retries) stops the sequence.
+    pub async fn submit_and_fetch(
+        &self,
+        submission: &NewSubmission,
+    ) -> Result<AssetResults, MediaMagicError> {
+        let submission = self.submit(submission).await?;
+        self.results(&submission.asset_id).await
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Asset {
+    source_url: String,
+    ready_at: Instant,
+    retrying: bool,
+}
+
+/// The emulator's state: scripted faults, the assets it processes and the
+/// webhook subscriptions it holds.
+#[derive(Debug)]
+pub struct MediaMagicEmulator {
+    /// Scripts, quota and the request log.
+    pub emulator: Emulator<MediaMagicError>,
+    assets: Mutex<HashMap<String, Asset>>,
+    submitted: Mutex<HashSet<String>>,
+    webhooks: Mutex<HashSet<String>>,
+    processing: Mutex<Duration>,
+    after_applying: Mutex<HashMap<String, VecDeque<MediaMagicError>>>,
+    next_id: AtomicU64,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Whether a key the emulator accepts is a sandbox or a live one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyKind {
+    Sandbox,
+    Live,
+}
+
+impl MediaMagicEmulator {
+    /// A new emulator holding the webhook subscription `wh_1`, whose assets
+    /// finish as soon as they are submitted.
+    #[must_use]
+    pub fn new() -> Arc<Self> {
+        Arc::new(MediaMagicEmulator {
+            emulator: Emulator::default(),
+            assets: Mutex::default(),
+            submitted: Mutex::default(),
+            webhooks: Mutex::new(HashSet::from(["wh_1".to_owned()])),
+            processing: Mutex::new(Duration::ZERO),
+            after_applying: Mutex::default(),
+            next_id: AtomicU64::new(1),
+        })
+    }
+
+    /// How long an asset takes from submission (or retry) to results; until
+    /// then its results are a 404 and another retry a 409.
+    pub fn set_processing(&self, processing: Duration) {
+        *lock(&self.processing) = processing;
+    }
+
+    /// The next requests to `endpoint` do their work, then fail with
+    /// `errors`, in order: what a non-atomic API does when, say, storage
+    /// fails after the write. (`Emulator::script` fails before the work.)
+    pub fn script_after_applying(
+        &self,
+        endpoint: &str,
+        errors: impl IntoIterator<Item = MediaMagicError>,
+    ) {
+        lock(&self.after_applying)
+            .entry(endpoint.to_owned())
+            .or_default()
+            .extend(errors);
+    }
+
+    /// The response of `endpoint` once its work is done: `success`, unless
+    /// a failure after applying was scripted.
+    fn applied(&self, endpoint: &str, success: impl axum::response::IntoResponse) -> Response {
+        let failure = lock(&self.after_applying)
+            .get_mut(endpoint)
+            .and_then(VecDeque::pop_front);
+        match failure {
+            Some(error) => answer(&self.emulator, endpoint, error),
+            None => answer(&self.emulator, endpoint, success),
+        }
+    }
+
+    fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// The key, the quota, then the script, in that order, decide whether
+    /// `endpoint` fails before it does its work.
+    fn gate(&self, endpoint: &str, headers: &HeaderMap) -> Result<KeyKind, MediaMagicError> {
+        let key = headers
+            .get(API_KEY_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let unauthorized = |detail: &str| MediaMagicError::Unauthorized {
+            body: ErrorDetail::documented(detail, "authentication"),
+        };
+        let kind = match key {
+            "" => return Err(unauthorized("Missing API key")),
+            key if key.starts_with("mm_sandbox_") => KeyKind::Sandbox,
+            key if key.starts_with("mm_live_") => KeyKind::Live,
+            _ => return Err(unauthorized("Invalid API key")),
+        };
+        if let Some(Err(announced)) = self.emulator.count() {
+            let window = announced.reset.unwrap_or(Duration::ZERO);
+            return Err(MediaMagicError::RateLimited {
+                retry_after: Some(window),
+                body: Some(RateLimitBody {
+                    error: format!(
+                        "Rate limit exceeded: {} requests per window",
+                        announced.limit.unwrap_or(0)
+                    ),
+                }),
+            });
+        }
+        match self.emulator.scripted(endpoint) {
+            Some(error) => Err(error),
+            None => Ok(kind),
+        }
+    }
+}
+
+type Shared = State<Arc<MediaMagicEmulator>>;
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// What the emulator reads of a submission: `sandbox_only` of any shape
+/// counts as sent.
+#[derive(Deserialize)]
+struct SubmissionRequest {
+    source_url: Option<serde_json::Value>,
+    sandbox_only: Option<serde_json::Value>,
+}
+
+fn validate(request: &SubmissionRequest) -> Result<String, ValidationError> {
+    let problem = match &request.source_url {
+        None | Some(serde_json::Value::Null) => "is required",
+        Some(serde_json::Value::String(url)) if url.trim().is_empty() => "is required",
+        Some(serde_json::Value::String(url))
+            if url.starts_with("https://") || url.starts_with("http://") =>
+        {
+            return Ok(url.clone());
+        }
+        Some(_) => "must be an http or https URL",
+    };
+    Err(ValidationError::new(vec![FieldError {
+        field: "source_url".into(),
+        message: problem.into(),
+    }]))
+}
+
+async fn submit(State(api): Shared, headers: HeaderMap, body: String) -> Response {
+    const ENDPOINT: &str = endpoint::SUBMIT;
+    let fail = |error: MediaMagicError| answer(&api.emulator, ENDPOINT, error);
+    let key = match api.gate(ENDPOINT, &headers) {
+        Ok(key) => key,
+        Err(error) => return fail(error),
+    };
+    if body.len() > MAX_INLINE_BYTES {
+        return fail(MediaMagicError::PayloadTooLarge {
+            body: ErrorDetail::documented(
+                "Upload too large: use the presigned upload URL",
+                "upload-too-large",
+            ),
+        });
+    }
+    if !is_json(&headers) {
+        return fail(MediaMagicError::UnsupportedMediaType {
+            body: ErrorDetail::new("Content type not allowed: send application/json"),
+        });
+    }
+    let Ok(request) = serde_json::from_str::<SubmissionRequest>(&body) else {
+        return fail(MediaMagicError::BadRequest {
+            body: ErrorDetail::new("The body is not a JSON object"),
+        });
+    };
+    if key == KeyKind::Live && request.sandbox_only.is_some() {
+        return fail(MediaMagicError::BadRequest {
+            body: ErrorDetail::documented(
+                "sandbox_only is a sandbox-only field and cannot be sent with a live key",
+                "sandbox-only-fields",
+            ),
+        });
+    }
+    let source_url = match validate(&request) {
+        Ok(url) => url,
+        Err(body) => return fail(MediaMagicError::Validation { body }),
+    };
+    if !lock(&api.submitted).insert(source_url.clone()) {
+        return fail(MediaMagicError::Conflict {
+            body: ErrorDetail::documented("Already submitted", "already-submitted"),
+        });
+    }
+    let n = api.next_id();
+    let asset_id = format!("ast_{n}");
+    let ready_at = Instant::now() + *lock(&api.processing);
+    lock(&api.assets).insert(
+        asset_id.clone(),
+        Asset {
+            source_url,
+            ready_at,
+            retrying: false,
+        },
+    );
+    let submission = Submission {
+        id: format!("sub_{n}"),
+        asset_id,
+        status: "queued".into(),
+    };
+    api.applied(ENDPOINT, (StatusCode::CREATED, axum::Json(submission)))
+}
+
+fn asset_not_found() -> MediaMagicError {
+    MediaMagicError::NotFound {
+        body: ErrorDetail::new("Asset not found in your workspace"),
+    }
+}
+
+async fn results(State(api): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    const ENDPOINT: &str = endpoint::RESULTS;
+    let fail = |error: MediaMagicError| answer(&api.emulator, ENDPOINT, error);
+    if let Err(error) = api.gate(ENDPOINT, &headers) {
+        return fail(error);
+    }
+    let asset = lock(&api.assets).get(&id).cloned();
+    let Some(asset) = asset else {
+        return fail(asset_not_found());
+    };
+    if Instant::now() < asset.ready_at {
+        return fail(MediaMagicError::NotFound {
+            body: ErrorDetail::documented(
+                "Results are not available until the asset has finished processing",
+                "results-not-ready",
+            ),
+        });
+    }
+    let mut labels = vec!["speech".to_owned(), "music".to_owned()];
+    if asset.source_url.contains("news") {
+        labels.push("news".into());
+    }
+    let results = AssetResults {
+        asset_id: id,
+        status: "completed".into(),
+        labels,
+    };
+    answer(&api.emulator, ENDPOINT, axum::Json(results))
+}
+
+async fn retry_asset(State(api): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    const ENDPOINT: &str = endpoint::RETRY_ASSET;
+    let fail = |error: MediaMagicError| answer(&api.emulator, ENDPOINT, error);
+    if let Err(error) = api.gate(ENDPOINT, &headers) {
+        return fail(error);
+    }
+    let now = Instant::now();
+    let processing = *lock(&api.processing);
+    let mut assets = lock(&api.assets);
+    let Some(asset) = assets.get_mut(&id) else {
+        drop(assets);
+        return fail(asset_not_found());
+    };
+    if asset.retrying && now < asset.ready_at {
+        drop(assets);
+        return fail(MediaMagicError::Conflict {
+            body: ErrorDetail::documented("A retry is already in progress", "retry-in-progress"),
+        });
+    }
+    asset.retrying = true;
+    asset.ready_at = now + processing;
+    drop(assets);
+    api.applied(ENDPOINT, StatusCode::ACCEPTED)
+}
+
+async fn delete_webhook(
+    State(api): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    const ENDPOINT: &str = endpoint::DELETE_WEBHOOK;
+    let fail = |error: MediaMagicError| answer(&api.emulator, ENDPOINT, error);
+    if let Err(error) = api.gate(ENDPOINT, &headers) {
+        return fail(error);
+    }
+    if lock(&api.webhooks).remove(&id) {
+        answer(&api.emulator, ENDPOINT, StatusCode::NO_CONTENT)
+    } else {
+        fail(MediaMagicError::NotFound {
+            body: ErrorDetail::new("Webhook subscription not found in your workspace"),
+        })
+    }
+}
+
+/// The emulator's routes, over `state`.
+pub fn router(state: Arc<MediaMagicEmulator>) -> axum::Router {
+    axum::Router::new()
+        .route("/submissions", post(submit))
+        .route("/assets/{id}/results", get(results))
+        .route("/assets/{id}/retry", post(retry_asset))
+        .route("/webhooks/{id}", delete(delete_webhook))
+        .with_state(state)
+}
+
+/// Starts an emulator on a loopback port: its address and its state.
+pub async fn start() -> std::io::Result<(String, Arc<MediaMagicEmulator>)> {
+    let state = MediaMagicEmulator::new();
+    let addr = crate::emulator::serve(router(Arc::clone(&state))).await?;
+    Ok((format!("http://{addr}"), state))
+}
+
+/// Whether every wait lies in `bounds`, pairwise, and there are as many.
+fn within(waits: &[Duration], bounds: &[(Duration, Duration)]) -> bool {
+    waits.len() == bounds.len()
+        && waits
+            .iter()
+            .zip(bounds)
+            .all(|(wait, (low, high))| low <= wait && wait <= high)
+}
+
+/// The scripted scenario the tour runs: each documented retry rule once,
+/// with jittered waits checked against their bounds.
+pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
+    use crate::tour::{Recorder, row};
+
+    let (base, api) = start().await?;
+    let recorder = Recorder::default();
+    let client = MediaMagicClient::new(
+        base.clone(),
+        SANDBOX_KEY,
+        recorder.attach(documented_policy()),
+    );
+    let live = MediaMagicClient::new(base.clone(), LIVE_KEY, recorder.attach(documented_policy()));
+    let anonymous = MediaMagicClient::without_key(base, recorder.attach(documented_policy()));
+    let emu = &api.emulator;
+    let ms = Duration::from_millis;
+    let secs = Duration::from_secs;
+    let internal = || MediaMagicError::Internal {
+        body: Some(ErrorDetail::new("Storage error")),
+    };
+    let bad_gateway = || MediaMagicError::BadGateway {
+        body: Some(ErrorDetail::new("The result blob could not be loaded")),
+    };
+    let mut rows = Vec::new();
+
+    let first = NewSubmission::new("https://media.example/evening-news.mp4");
+    let asset = match client.submit(&first).await {
+        Ok(submission) => submission.asset_id,
+        Err(error) => return Err(std::io::Error::other(error)),
+    };
+    let other = NewSubmission::new("https://media.example/interview.mp4");
+    rows.push(
+        row(
+            "POST /submissions",
+            emu,
+            &recorder,
+            client.submit(&other),
+            |r, s, _| r.as_ref().is_ok_and(|sub| sub.status == "queued") && s == [201],
+        )
+        .await,
+    );
+    rows.push(
+        row(
+            &format!("GET /assets/{asset}/results"),
+            emu,
+            &recorder,
+            client.results(&asset),
+            |r, s, _| r.as_ref().is_ok_and(|res| res.status == "completed") && s == [200],
+        )
+        .await,
+    );
+    emu.script(
+        endpoint::RESULTS,
+        [MediaMagicError::RateLimited {
+            retry_after: Some(secs(30)),
+            body: Some(RateLimitBody {
+                error: "Rate limit exceeded: 60 requests per minute".into(),
+            }),
+        }],
+    );
+    rows.push(
+        row(
+            "GET results (429, Retry-After 30 s)",
+            emu,
+            &recorder,
+            client.results(&asset),
+            // Never earlier than asked; apifault spreads clients by up to one base above it.
+            |r, s, w| r.is_ok() && s == [429, 200] && within(w, &[(secs(30), secs(31))]),
+        )
+        .await,
+    );
+    emu.script(
+        endpoint::RESULTS,
+        [
+            MediaMagicError::RateLimited {
+                retry_after: Some(secs(10)),
+                body: None,
+            },
+            internal(),
+        ],
+    );
+    rows.push(
+        row(
+            "GET results (429 Retry-After 10 s, then 500)",
+            emu,
+            &recorder,
+            client.results(&asset),
+            |r, s, w| {
+                r.is_ok()
+                    && s == [429, 500, 200]
+                    && within(w, &[(secs(10), secs(11)), (secs(1), secs(2))])
+            },
+        )
+        .await,
+    );
+    emu.script(endpoint::RESULTS, [internal(), bad_gateway()]);
+    rows.push(
+        row(
+            "GET results (500, 502)",
+            emu,
+            &recorder,
+            client.results(&asset),
+            |r, s, w| {
+                r.is_ok()
+                    && s == [500, 502, 200]
+                    && within(w, &[(ms(500), secs(1)), (secs(1), secs(2))])
+            },
+        )
+        .await,
+    );
+    emu.script(endpoint::RESULTS, (0..4).map(|_| bad_gateway()));
+    rows.push(
+        row(
+            "GET results (502 x4: gives up)",
+            emu,
+            &recorder,
+            client.results(&asset),
+            |r, s, w| {
+                matches!(r, Err(MediaMagicError::BadGateway { body: Some(_) }))
+                    && s == [502, 502, 502, 502]
+                    && within(
+                        w,
+                        &[(ms(500), secs(1)), (secs(1), secs(2)), (secs(2), secs(4))],
+                    )
+            },
+        )
+        .await,
+    );
+    emu.script(
+        endpoint::RESULTS,
+        [MediaMagicError::Other {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            body: "upstream unavailable".into(),
+        }],
+    );
+    rows.push(
+        row(
+            "GET results (503, undocumented: not retried)",
+            emu,
+            &recorder,
+            client.results(&asset),
+            |r, s, w| {
+                matches!(r, Err(MediaMagicError::Other { status, .. }) if status.as_u16() == 503)
+                    && s == [503]
+                    && w.is_empty()
+            },
+        )
+        .await,
+    );
+    emu.script(
+        endpoint::SUBMIT,
+        [MediaMagicError::PlanNotAllowed {
+            body: PlanError {
+                error_code: "plan_not_allowed".into(),
+                bucket: "integrations_api".into(),
+                message: "Your plan does not include the Integrations API".into(),
+            },
+        }],
+    );
+    rows.push(
+        row(
+            "POST /submissions (402)",
+            emu,
+            &recorder,
+            client.submit(&NewSubmission::new("https://media.example/a.mp4")),
+            |r, s, _| {
+                matches!(r, Err(MediaMagicError::PlanNotAllowed { body })
+                    if body.error_code == "plan_not_allowed" && body.bucket == "integrations_api")
+                    && s == [402]
+            },
+        )
+        .await,
+    );
+    rows.push(
+        row(
+            "POST /submissions source_url \"\" (422)",
+            emu,
+            &recorder,
+            client.submit(&NewSubmission::new("")),
+            |r, s, _| {
+                matches!(r, Err(MediaMagicError::Validation { body })
+                    if body.error == "validation_error"
+                        && body.fields.iter().any(|f| f.field == "source_url"))
+                    && s == [422]
+            },
+        )
+        .await,
+    );
+    rows.push(
+        row(
+            "POST /submissions again (409)",
+            emu,
+            &recorder,
+            client.submit(&first),
+            |r, s, _| matches!(r, Err(MediaMagicError::Conflict { .. })) && s == [409],
+        )
+        .await,
+    );
+    // The storage fails after the submission was recorded: resending it
+    // would be a 409 at best, a duplicate at worst.
+    api.script_after_applying(endpoint::SUBMIT, [internal()]);
+    rows.push(
+        row(
+            "POST /submissions (500; not atomic, not idempotent: not resent)",
+            emu,
+            &recorder,
+            client.submit(&NewSubmission::new("https://media.example/b.mp4")),
+            |r, s, w| {
+                matches!(r, Err(MediaMagicError::Internal { .. })) && s == [500] && w.is_empty()
+            },
+        )
+        .await,
+    );
+    rows.push(
+        row(
+            "POST /submissions b.mp4 again (409: the 500 had applied it)",
+            emu,
+            &recorder,
+            client.submit(&NewSubmission::new("https://media.example/b.mp4")),
+            |r, s, _| matches!(r, Err(MediaMagicError::Conflict { .. })) && s == [409],
+        )
+        .await,
+    );
+    emu.script(
+        endpoint::SUBMIT,
+        [MediaMagicError::RateLimited {
+            retry_after: Some(secs(5)),
+            body: None,
+        }],
+    );
+    rows.push(
+        row(
+            "POST /submissions (429: nothing applied, resent)",
+            emu,
+            &recorder,
+            client.submit(&NewSubmission::new("https://media.example/c.mp4")),
+            |r, s, w| r.is_ok() && s == [429, 201] && within(w, &[(secs(5), secs(5) + ms(500))]),
+        )
+        .await,
+    );
+    let sandbox_field = NewSubmission {
+        sandbox_only: Some(SandboxOnly {
+            simulate: "completed".into(),
+        }),
+        ..NewSubmission::new("https://media.example/d.mp4")
+    };
+    rows.push(
+        row(
+            "POST /submissions sandbox_only, live key (400)",
+            emu,
+            &recorder,
+            live.submit(&sandbox_field),
+            |r, s, _| matches!(r, Err(MediaMagicError::BadRequest { .. })) && s == [400],
+        )
+        .await,
+    );
+    rows.push(
+        row(
+            "GET results without X-API-Key (401)",
+            emu,
+            &recorder,
+            anonymous.results(&asset),
+            |r, s, _| matches!(r, Err(MediaMagicError::Unauthorized { .. })) && s == [401],
+        )
+        .await,
+    );
+    rows.push(
+        row(
+            "submit (409), then results: stops",
+            emu,
+            &recorder,
+            client.submit_and_fetch(&first),
+            |r, s, _| matches!(r, Err(MediaMagicError::Conflict { .. })) && s == [409],
+        )
+        .await,
+    );
+    api.set_processing(secs(60));
+    rows.push(
+        row(
+            &format!("POST /assets/{asset}/retry"),
+            emu,
+            &recorder,
+            client.retry_asset(&asset),
+            |r, s, _| r.is_ok() && s == [202],
+        )
+        .await,
+    );
+    rows.push(
+        row(
+            &format!("POST /assets/{asset}/retry again (409)"),
+            emu,
+            &recorder,
+            client.retry_asset(&asset),
+            |r, s, _| matches!(r, Err(MediaMagicError::Conflict { .. })) && s == [409],
+        )
+        .await,
+    );
+    rows.push(
+        row(
+            "GET results while processing (404)",
+            emu,
+            &recorder,
+            client.results(&asset),
+            |r, s, _| matches!(r, Err(MediaMagicError::NotFound { .. })) && s == [404],
+        )
+        .await,
+    );
+    rows.push(
+        row(
+            "DELETE /webhooks/wh_1",
+            emu,
+            &recorder,
+            client.delete_webhook("wh_1"),
+            |r, s, _| r.is_ok() && s == [204],
+        )
+        .await,
+    );
+    Ok(rows)
+}

@@ -1,0 +1,768 @@
+//! The MediaMagic Integrations API end to end: the real client over real
+//! HTTP on loopback against the emulator, under tokio's paused clock. For
+//! every documented status: retried or not as documented, the documented
+//! waits (`Retry-After` never shortened, jittered backoff within its
+//! bounds), and the right variant with its typed body.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use apifault::{ApiError, Retry};
+use apifault_examples::mediamagic::{
+    ErrorDetail, FieldError, LIVE_KEY, MAX_INLINE_BYTES, MediaMagicClient, MediaMagicEmulator,
+    MediaMagicError, NewSubmission, PlanError, RateLimitBody, SANDBOX_KEY, SandboxOnly, Submission,
+    ValidationError, documented_policy, endpoint, start,
+};
+use apifault_examples::tour::Recorder;
+use http::StatusCode;
+use tokio::time::Instant;
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+struct Setup {
+    base: String,
+    client: MediaMagicClient,
+    api: Arc<MediaMagicEmulator>,
+    waits: Recorder,
+}
+
+async fn setup() -> Setup {
+    let (base, api) = start().await.expect("emulator");
+    let waits = Recorder::default();
+    let client =
+        MediaMagicClient::new(base.clone(), SANDBOX_KEY, waits.attach(documented_policy()));
+    Setup {
+        base,
+        client,
+        api,
+        waits,
+    }
+}
+
+/// Submits `url` and returns the new asset's id.
+async fn asset(client: &MediaMagicClient, url: &str) -> String {
+    client
+        .submit(&NewSubmission::new(url))
+        .await
+        .expect("submission")
+        .asset_id
+}
+
+/// Each wait lies within its (inclusive) bounds, and there are as many.
+fn assert_within(waits: &[Duration], bounds: &[(Duration, Duration)]) {
+    assert_eq!(
+        waits.len(),
+        bounds.len(),
+        "waits {waits:?}, bounds {bounds:?}"
+    );
+    for (wait, (low, high)) in waits.iter().zip(bounds) {
+        assert!(
+            low <= wait && wait <= high,
+            "{wait:?} not in [{low:?}, {high:?}]"
+        );
+    }
+}
+
+/// The jittered backoff of the documented policy (equal jitter from 1 s):
+/// retry n waits between half and all of 2^(n-1) s.
+fn backoff(retries: u32) -> Vec<(Duration, Duration)> {
+    (0..retries)
+        .map(|n| {
+            let full = secs(1 << n);
+            (full / 2, full)
+        })
+        .collect()
+}
+
+fn detail(text: &str) -> ErrorDetail {
+    ErrorDetail::documented(text, "anchor")
+}
+
+fn internal() -> MediaMagicError {
+    MediaMagicError::Internal {
+        body: Some(ErrorDetail::new("Storage error")),
+    }
+}
+
+fn bad_gateway() -> MediaMagicError {
+    MediaMagicError::BadGateway {
+        body: Some(ErrorDetail::new("The result blob could not be loaded")),
+    }
+}
+
+fn rate_limited(retry_after: Option<u64>) -> MediaMagicError {
+    MediaMagicError::RateLimited {
+        retry_after: retry_after.map(secs),
+        body: Some(RateLimitBody {
+            error: "Rate limit exceeded: 60 requests per minute".into(),
+        }),
+    }
+}
+
+type Check = fn(&MediaMagicError) -> bool;
+
+#[tokio::test(start_paused = true)]
+async fn documented_4xx_are_never_retried_and_keep_their_typed_bodies() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    let cases: Vec<(u16, MediaMagicError, Check)> = vec![
+        (
+            400,
+            MediaMagicError::BadRequest {
+                body: detail("No delivery destination"),
+            },
+            |e| matches!(e, MediaMagicError::BadRequest { body } if *body == detail("No delivery destination")),
+        ),
+        (
+            401,
+            MediaMagicError::Unauthorized {
+                body: detail("API key revoked"),
+            },
+            |e| matches!(e, MediaMagicError::Unauthorized { body } if *body == detail("API key revoked")),
+        ),
+        (
+            402,
+            MediaMagicError::PlanNotAllowed {
+                body: PlanError {
+                    error_code: "plan_not_allowed".into(),
+                    bucket: "integrations_api".into(),
+                    message: "Upgrade to use the API".into(),
+                },
+            },
+            |e| {
+                matches!(e, MediaMagicError::PlanNotAllowed { body }
+                    if body.error_code == "plan_not_allowed"
+                        && body.bucket == "integrations_api"
+                        && body.message == "Upgrade to use the API")
+            },
+        ),
+        (
+            403,
+            MediaMagicError::Forbidden {
+                body: ErrorDetail::new("Invalid blob path"),
+            },
+            |e| {
+                matches!(e, MediaMagicError::Forbidden { body }
+                    if body.detail == "Invalid blob path" && body.docs_url.is_none())
+            },
+        ),
+        (
+            404,
+            MediaMagicError::NotFound {
+                body: detail("Not found in your workspace"),
+            },
+            |e| matches!(e, MediaMagicError::NotFound { body } if body.detail == "Not found in your workspace"),
+        ),
+        (
+            409,
+            MediaMagicError::Conflict {
+                body: detail("Not retryable"),
+            },
+            |e| matches!(e, MediaMagicError::Conflict { body } if body.detail == "Not retryable"),
+        ),
+        (
+            413,
+            MediaMagicError::PayloadTooLarge {
+                body: detail("Use the presigned upload URL"),
+            },
+            |e| matches!(e, MediaMagicError::PayloadTooLarge { body } if body.detail == "Use the presigned upload URL"),
+        ),
+        (
+            415,
+            MediaMagicError::UnsupportedMediaType {
+                body: detail("Content type does not match the file"),
+            },
+            |e| matches!(e, MediaMagicError::UnsupportedMediaType { body } if body.detail.contains("does not match")),
+        ),
+        (
+            422,
+            MediaMagicError::Validation {
+                body: ValidationError::new(vec![FieldError {
+                    field: "source_url".into(),
+                    message: "is required".into(),
+                }]),
+            },
+            |e| {
+                matches!(e, MediaMagicError::Validation { body }
+                    if body.error == "validation_error" && body.fields[0].field == "source_url")
+            },
+        ),
+    ];
+    for (code, error, check) in cases {
+        api.emulator.clear_hits();
+        api.emulator.script(endpoint::RESULTS, [error]);
+        let started = Instant::now();
+        // GET is idempotent: only the classification stops a retry here.
+        let e = client.results(&id).await.unwrap_err();
+        assert_eq!(e.status().map(|s| s.as_u16()), Some(code), "{e:?}");
+        assert!(check(&e), "{code}: {e:?}");
+        assert_eq!(e.retry(), Retry::Never, "{code}");
+        assert_eq!(
+            api.emulator.hits_of(endpoint::RESULTS),
+            1,
+            "{code} was retried"
+        );
+        assert!(waits.take().is_empty());
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_key_and_a_bad_key_are_401_with_a_detail_body() {
+    let Setup {
+        base, client, api, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    let anonymous = MediaMagicClient::without_key(base.clone(), documented_policy());
+    let e = anonymous.results(&id).await.unwrap_err();
+    let MediaMagicError::Unauthorized { body } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(body.detail, "Missing API key");
+    assert!(body.docs_url.is_some());
+
+    let forged = MediaMagicClient::new(base, "not-a-key", documented_policy());
+    for e in [
+        forged
+            .submit(&NewSubmission::new("https://media.example/two.mp4"))
+            .await
+            .unwrap_err(),
+        forged.retry_asset(&id).await.unwrap_err(),
+        forged.delete_webhook("wh_1").await.unwrap_err(),
+    ] {
+        assert!(
+            matches!(&e, MediaMagicError::Unauthorized { body } if body.detail == "Invalid API key"),
+            "{e:?}"
+        );
+    }
+    assert_eq!(
+        api.emulator.hits_of(endpoint::SUBMIT),
+        2,
+        "the setup's, then one 401"
+    );
+    assert_eq!(api.emulator.hits_of(endpoint::RETRY_ASSET), 1);
+    assert_eq!(api.emulator.hits_of(endpoint::DELETE_WEBHOOK), 1);
+    assert!(
+        client.delete_webhook("wh_1").await.is_ok(),
+        "the 401 deleted nothing"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sandbox_only_field_with_a_live_key_is_400_and_fine_in_the_sandbox() {
+    let Setup {
+        base, client, api, ..
+    } = setup().await;
+    let live = MediaMagicClient::new(base, LIVE_KEY, documented_policy());
+    let submission = NewSubmission {
+        sandbox_only: Some(SandboxOnly {
+            simulate: "completed".into(),
+        }),
+        ..NewSubmission::new("https://media.example/one.mp4")
+    };
+    let e = live.submit(&submission).await.unwrap_err();
+    let MediaMagicError::BadRequest { body } = &e else {
+        panic!("{e:?}")
+    };
+    assert!(body.detail.contains("sandbox_only"), "{body:?}");
+    assert!(
+        body.docs_url
+            .as_deref()
+            .is_some_and(|url| url.ends_with("#sandbox-only-fields"))
+    );
+    assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1);
+
+    let accepted = client.submit(&submission).await.unwrap();
+    assert_eq!(accepted.status, "queued");
+    let plain = NewSubmission::new("https://media.example/two.mp4");
+    assert!(
+        live.submit(&plain).await.is_ok(),
+        "a live key may submit without it"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_invalid_submission_is_422_with_the_failing_fields() {
+    let Setup { client, api, .. } = setup().await;
+    for (url, message) in [
+        ("", "is required"),
+        (
+            "ftp://media.example/one.mp4",
+            "must be an http or https URL",
+        ),
+    ] {
+        let e = client.submit(&NewSubmission::new(url)).await.unwrap_err();
+        let MediaMagicError::Validation { body } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(body.error, "validation_error");
+        assert_eq!(
+            body.fields,
+            [FieldError {
+                field: "source_url".into(),
+                message: message.into()
+            }]
+        );
+        assert!(e.to_string().contains(message));
+    }
+    assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 2, "not retried");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_second_submission_of_one_url_is_409_already_submitted() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let submission = NewSubmission::new("https://media.example/one.mp4");
+    let first: Submission = client.submit(&submission).await.unwrap();
+    assert!(first.id.starts_with("sub_") && first.asset_id.starts_with("ast_"));
+    let e = client.submit(&submission).await.unwrap_err();
+    let MediaMagicError::Conflict { body } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(body.detail, "Already submitted");
+    assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 2);
+    assert!(waits.take().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_inline_upload_over_the_limit_is_413() {
+    let Setup { client, api, .. } = setup().await;
+    let submission = NewSubmission {
+        inline_content: Some("A".repeat(MAX_INLINE_BYTES + 1)),
+        ..NewSubmission::new("https://media.example/one.mp4")
+    };
+    let e = client.submit(&submission).await.unwrap_err();
+    let MediaMagicError::PayloadTooLarge { body } = &e else {
+        panic!("{e:?}")
+    };
+    assert!(body.detail.contains("presigned upload URL"));
+    assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_body_that_is_not_json_is_415() {
+    let Setup { base, api, .. } = setup().await;
+    let response = reqwest::Client::new()
+        .post(format!("{base}/submissions"))
+        .header("X-API-Key", SANDBOX_KEY)
+        .header("content-type", "text/plain")
+        .body("source_url=https://media.example/one.mp4")
+        .send()
+        .await
+        .unwrap();
+    let e = apifault::reqwest::json::<Submission, MediaMagicError>(response)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, MediaMagicError::UnsupportedMediaType { body } if body.detail.contains("application/json")),
+        "{e:?}"
+    );
+    assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn results_are_404_until_the_asset_finished_then_200() {
+    let Setup { client, api, .. } = setup().await;
+    api.set_processing(secs(60));
+    let id = asset(&client, "https://media.example/evening-news.mp4").await;
+    let e = client.results(&id).await.unwrap_err();
+    let MediaMagicError::NotFound { body } = &e else {
+        panic!("{e:?}")
+    };
+    assert!(body.detail.contains("finished processing"), "{body:?}");
+    assert_eq!(
+        api.emulator.hits_of(endpoint::RESULTS),
+        1,
+        "a 404 is not retried"
+    );
+
+    tokio::time::advance(secs(60)).await;
+    let results = client.results(&id).await.unwrap();
+    assert_eq!(results.asset_id, id);
+    assert_eq!(results.status, "completed");
+    assert!(results.labels.contains(&"news".to_owned()));
+
+    let e = client.results("ast_999").await.unwrap_err();
+    assert!(
+        matches!(&e, MediaMagicError::NotFound { body } if body.detail.contains("workspace")),
+        "{e:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_asset_retry_is_202_then_409_while_it_is_in_progress() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    api.set_processing(secs(60));
+    client.retry_asset(&id).await.unwrap();
+    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    assert_eq!(statuses, [201, 202]);
+
+    let e = client.retry_asset(&id).await.unwrap_err();
+    let MediaMagicError::Conflict { body } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(body.detail, "A retry is already in progress");
+    assert_eq!(api.emulator.hits_of(endpoint::RETRY_ASSET), 2);
+    assert!(waits.take().is_empty());
+
+    tokio::time::advance(secs(60)).await;
+    client.retry_asset(&id).await.unwrap();
+    let e = client.retry_asset("ast_999").await.unwrap_err();
+    assert!(matches!(e, MediaMagicError::NotFound { .. }), "{e:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn deleting_a_webhook_is_204_then_404() {
+    let Setup { client, api, .. } = setup().await;
+    client.delete_webhook("wh_1").await.unwrap();
+    let e = client.delete_webhook("wh_1").await.unwrap_err();
+    assert!(matches!(e, MediaMagicError::NotFound { .. }), "{e:?}");
+    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    assert_eq!(statuses, [204, 404]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_waits_retry_after_then_succeeds() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    api.emulator
+        .script(endpoint::RESULTS, [rate_limited(Some(30))]);
+    let started = Instant::now();
+    assert!(client.results(&id).await.is_ok());
+    // Never earlier than asked; the policy's jitter spreads clients told the
+    // same reset by up to one base (1 s) above it.
+    assert_within(&waits.take(), &[(secs(30), secs(31))]);
+    let elapsed = started.elapsed();
+    assert!(elapsed >= secs(30) && elapsed <= secs(31), "{elapsed:?}");
+    assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_then_a_500_waits_retry_after_then_backs_off() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    api.emulator.script(
+        endpoint::RESULTS,
+        [rate_limited(Some(10)), internal(), bad_gateway()],
+    );
+    assert!(client.results(&id).await.is_ok());
+    let taken = waits.take();
+    assert_within(&taken[..1], &[(secs(10), secs(11))]);
+    assert_within(&taken[1..], &backoff(3)[1..]);
+    assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_without_retry_after_backs_off_with_jitter() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    api.emulator
+        .script(endpoint::RESULTS, [rate_limited(None), rate_limited(None)]);
+    assert!(client.results(&id).await.is_ok());
+    assert_within(&waits.take(), &backoff(2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn persistent_429s_surface_retry_after_and_the_typed_body() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    api.emulator
+        .script(endpoint::RESULTS, (0..4).map(|_| rate_limited(Some(2))));
+    let e = client.results(&id).await.unwrap_err();
+    let MediaMagicError::RateLimited { retry_after, body } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(*retry_after, Some(secs(2)));
+    assert_eq!(
+        body.as_ref().map(|b| b.error.as_str()),
+        Some("Rate limit exceeded: 60 requests per minute")
+    );
+    assert_eq!(e.retry(), Retry::After);
+    assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 4, "three retries");
+    assert_within(&waits.take(), &[(secs(2), secs(2) + ms(200)); 3]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_asking_for_more_than_five_minutes_gives_up_at_once() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    api.emulator
+        .script(endpoint::RESULTS, [rate_limited(Some(3_600))]);
+    let started = Instant::now();
+    let e = client.results(&id).await.unwrap_err();
+    assert_eq!(e.retry_after(), Some(secs(3_600)));
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    assert!(waits.take().is_empty());
+    assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_quota_answers_429_with_retry_after_and_the_client_waits_it_out() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    api.emulator.enforce(apifault_examples::emulator::Quota {
+        limit: 1,
+        window: secs(20),
+    });
+    assert!(client.results(&id).await.is_ok());
+    assert!(client.results(&id).await.is_ok(), "the 429 was waited out");
+    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    assert_eq!(statuses, [201, 200, 429, 200]);
+    assert_within(&waits.take(), &[(secs(20), secs(21))]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn results_are_retried_on_500_and_502_with_jittered_backoff() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    api.emulator
+        .script(endpoint::RESULTS, [internal(), bad_gateway(), internal()]);
+    let started = Instant::now();
+    let results = client.results(&id).await.unwrap();
+    assert_eq!(results.status, "completed");
+    let taken = waits.take();
+    assert_within(&taken, &backoff(3));
+    assert!(started.elapsed() >= taken.iter().sum());
+    assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn five_hundreds_give_up_after_three_retries_with_the_typed_body() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    api.emulator.script(
+        endpoint::RESULTS,
+        [internal(), internal(), internal(), bad_gateway()],
+    );
+    let e = client.results(&id).await.unwrap_err();
+    let MediaMagicError::BadGateway { body: Some(body) } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(body.detail, "The result blob could not be loaded");
+    assert_eq!(e.retry(), Retry::Backoff);
+    assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 4, "four attempts");
+    assert_within(&waits.take(), &backoff(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn backoff_waits_are_jittered_not_fixed() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    let mut first_waits = Vec::new();
+    for _ in 0..8 {
+        api.emulator.script(endpoint::RESULTS, [internal()]);
+        assert!(client.results(&id).await.is_ok());
+        let taken = waits.take();
+        assert_within(&taken, &backoff(1));
+        first_waits.push(taken[0]);
+    }
+    first_waits.sort();
+    first_waits.dedup();
+    assert!(
+        first_waits.len() > 1,
+        "eight calls all waited {first_waits:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn undocumented_503_and_504_are_not_retried() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    for code in [503, 504] {
+        api.emulator.clear_hits();
+        api.emulator.script(
+            endpoint::RESULTS,
+            [MediaMagicError::Other {
+                status: StatusCode::from_u16(code).unwrap(),
+                body: "<html>upstream unavailable</html>".into(),
+            }],
+        );
+        let e = client.results(&id).await.unwrap_err();
+        let MediaMagicError::Other { status, body } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(status.as_u16(), code);
+        assert_eq!(body, "<html>upstream unavailable</html>");
+        assert_eq!(e.retry(), Retry::Never);
+        assert_eq!(
+            api.emulator.hits_of(endpoint::RESULTS),
+            1,
+            "{code} was retried"
+        );
+        assert!(waits.take().is_empty());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_submission_is_not_resent_after_a_500_or_502_because_the_api_is_not_atomic() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    for (error, code) in [(internal(), 500), (bad_gateway(), 502)] {
+        api.emulator.clear_hits();
+        api.emulator.script(endpoint::SUBMIT, [error]);
+        let e = client
+            .submit(&NewSubmission::new(format!(
+                "https://media.example/{code}.mp4"
+            )))
+            .await
+            .unwrap_err();
+        assert_eq!(e.status().map(|s| s.as_u16()), Some(code));
+        assert!(e.is_retryable(), "an idempotent call would retry it");
+        assert!(!e.safe_to_resend(), "but the server may have applied it");
+        assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1, "{code}: resent");
+        assert!(waits.take().is_empty());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_submission_that_failed_after_applying_exists_so_resending_would_conflict() {
+    let Setup { client, api, .. } = setup().await;
+    api.script_after_applying(endpoint::SUBMIT, [internal()]);
+    let submission = NewSubmission::new("https://media.example/one.mp4");
+    let e = client.submit(&submission).await.unwrap_err();
+    assert!(matches!(e, MediaMagicError::Internal { .. }), "{e:?}");
+    assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1, "not resent");
+    // The failed call did apply: the asset is there, a second send is a 409.
+    assert!(client.results("ast_1").await.is_ok());
+    let e = client.submit(&submission).await.unwrap_err();
+    assert!(matches!(e, MediaMagicError::Conflict { .. }), "{e:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_submission_is_resent_after_a_429_which_applied_nothing() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    api.emulator
+        .script(endpoint::SUBMIT, [rate_limited(Some(5))]);
+    let submission = client
+        .submit(&NewSubmission::new("https://media.example/one.mp4"))
+        .await
+        .unwrap();
+    assert_eq!(submission.status, "queued");
+    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    assert_eq!(statuses, [429, 201]);
+    assert_within(&waits.take(), &[(secs(5), secs(5) + ms(500))]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_asset_retry_is_not_resent_after_a_500_but_is_after_a_429() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    api.emulator.script(endpoint::RETRY_ASSET, [internal()]);
+    let e = client.retry_asset(&id).await.unwrap_err();
+    assert!(matches!(e, MediaMagicError::Internal { .. }), "{e:?}");
+    assert_eq!(api.emulator.hits_of(endpoint::RETRY_ASSET), 1);
+
+    api.emulator.clear_hits();
+    api.emulator
+        .script(endpoint::RETRY_ASSET, [rate_limited(Some(3))]);
+    client.retry_asset(&id).await.unwrap();
+    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    assert_eq!(statuses, [429, 202]);
+    assert_within(&waits.take(), &[(secs(3), secs(3) + ms(300))]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn deleting_a_webhook_is_retried_on_502() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    api.emulator
+        .script(endpoint::DELETE_WEBHOOK, [bad_gateway()]);
+    client.delete_webhook("wh_1").await.unwrap();
+    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    assert_eq!(statuses, [502, 204]);
+    assert_within(&waits.take(), &backoff(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn submit_then_fetch_stops_at_the_first_error() {
+    let Setup { client, api, .. } = setup().await;
+    let submission = NewSubmission::new("https://media.example/evening-news.mp4");
+    let results = client.submit_and_fetch(&submission).await.unwrap();
+    assert!(results.labels.contains(&"news".to_owned()));
+    assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 1);
+
+    // Already submitted: the results are never asked for.
+    api.emulator.clear_hits();
+    let e = client.submit_and_fetch(&submission).await.unwrap_err();
+    assert!(matches!(e, MediaMagicError::Conflict { .. }), "{e:?}");
+    assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1);
+    assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 0);
+
+    // A 500 on the submission: not resent, and nothing after it.
+    api.emulator.clear_hits();
+    api.emulator.script(endpoint::SUBMIT, [internal()]);
+    let other = NewSubmission::new("https://media.example/interview.mp4");
+    let e = client.submit_and_fetch(&other).await.unwrap_err();
+    assert!(matches!(e, MediaMagicError::Internal { .. }), "{e:?}");
+    assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1);
+    assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 0);
+
+    // Submitted, but the results are not ready: the 404 ends it, unretried.
+    api.emulator.clear_hits();
+    api.set_processing(secs(60));
+    let e = client.submit_and_fetch(&other).await.unwrap_err();
+    assert!(matches!(e, MediaMagicError::NotFound { .. }), "{e:?}");
+    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    assert_eq!(statuses, [201, 404]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_connection_is_a_transport_error_retried_with_backoff_even_for_a_post() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let waits = Recorder::default();
+    let client = MediaMagicClient::new(base, SANDBOX_KEY, waits.attach(documented_policy()));
+    let e = client.results("ast_1").await.unwrap_err();
+    assert!(
+        matches!(&e, MediaMagicError::Transport(t) if t.is_connect()),
+        "{e:?}"
+    );
+    assert_eq!(e.status(), None);
+    assert_within(&waits.take(), &backoff(3));
+    // Nothing reached the server, so even the non-idempotent POST is resent.
+    let e = client
+        .submit(&NewSubmission::new("https://media.example/one.mp4"))
+        .await
+        .unwrap_err();
+    assert!(e.safe_to_resend(), "{e:?}");
+    assert_within(&waits.take(), &backoff(3));
+}
