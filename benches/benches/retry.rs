@@ -59,6 +59,12 @@ fn first_success(c: &mut Criterion) {
         policy: RetryPolicy::default(),
         offset: 1,
     };
+    // A policy that bounds neither the call's time nor the retries' share
+    // reads no clock unless an attempt fails.
+    let unbounded = Client {
+        policy: RetryPolicy::default().no_max_elapsed(),
+        offset: 1,
+    };
     let mut group = c.benchmark_group("first attempt succeeds");
     group.bench_function("async fn", |b| {
         b.iter(|| poll_once(client.without_retry(black_box(7))))
@@ -71,6 +77,12 @@ fn first_success(c: &mut Criterion) {
     });
     group.bench_function("fn + #[apifault::retry]", |b| {
         b.iter(|| client.with_retry_blocking(black_box(7)))
+    });
+    group.bench_function("async fn + #[apifault::retry], no max_elapsed", |b| {
+        b.iter(|| poll_once(unbounded.with_retry(black_box(7))))
+    });
+    group.bench_function("fn + #[apifault::retry], no max_elapsed", |b| {
+        b.iter(|| unbounded.with_retry_blocking(black_box(7)))
     });
     group.finish();
 }
@@ -93,9 +105,11 @@ fn against_peers(c: &mut Criterion) {
         .enable_time()
         .build()
         .unwrap();
+    // Like the peers' policies: no bound on the call's time, so no clock.
     let policy = RetryPolicy::exponential(Duration::ZERO)
         .jitter(Jitter::None)
-        .max_retries(3);
+        .max_retries(3)
+        .no_max_elapsed();
     let mut group = c.benchmark_group("fails 3 times, then succeeds (zero delays)");
     group.bench_function("apifault::retry", |b| {
         b.iter(|| {
@@ -116,6 +130,23 @@ fn against_peers(c: &mut Criterion) {
                                 .with_max_times(3),
                         )
                         .sleep(tokio::time::sleep)
+                        .when(|e: &E| e.is_retryable()),
+                )
+                .unwrap()
+        })
+    });
+    group.bench_function("backon (no-op sleeper)", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(
+                    flaky(3)
+                        .retry(
+                            backon::ExponentialBuilder::default()
+                                .with_min_delay(Duration::ZERO)
+                                .with_max_delay(Duration::ZERO)
+                                .with_max_times(3),
+                        )
+                        .sleep(|_| std::future::ready(()))
                         .when(|e: &E| e.is_retryable()),
                 )
                 .unwrap()

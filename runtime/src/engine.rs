@@ -43,7 +43,10 @@ pub struct RetryReport {
     pub attempts: u32,
     /// Total time spent waiting between attempts.
     pub waited: Duration,
-    /// Time from the start of the call to its end.
+    /// Time from the start of the call to its end. Only a policy that needs
+    /// the time reads the clock: one with `max_elapsed` (the default has
+    /// one), a budget, or hooks. Without any of them no clock is read at all
+    /// and this is zero; with only hooks it counts from the first failure.
     pub elapsed: Duration,
     /// Why the engine stopped.
     pub stop: StopReason,
@@ -215,7 +218,10 @@ pub struct Attempts<'p> {
     policy: &'p RetryPolicy,
     idempotent: bool,
     asynchronous: bool,
-    started: Instant,
+    /// When the call began; read at the start only where something needs
+    /// it (`max_elapsed`, a budget), else at the first failure, so that a
+    /// call whose first attempt succeeds reads no clock.
+    started: Option<Instant>,
     attempts: u32,
     waited: Duration,
     last_delay: Duration,
@@ -225,20 +231,16 @@ pub struct Attempts<'p> {
 }
 
 impl<'p> Attempts<'p> {
-    /// Starts a call: reads the clock once and pays into the budget.
+    /// Starts a call: reads the clock if the policy bounds the call's time
+    /// or has a budget, and pays into the budget.
     /// `idempotent` overrides the policy's setting when given.
     #[inline]
     pub fn start(policy: &'p RetryPolicy, idempotent: Option<bool>, asynchronous: bool) -> Self {
-        let started = match &policy.clock {
-            Some(clock) => clock.now(),
-            None if asynchronous => default_clock::now_async(),
-            None => default_clock::now_blocking(),
-        };
-        let attempts = Attempts {
+        let mut attempts = Attempts {
             policy,
             idempotent: idempotent.unwrap_or(policy.idempotent),
             asynchronous,
-            started,
+            started: None,
             attempts: 0,
             waited: Duration::ZERO,
             last_delay: Duration::ZERO,
@@ -246,8 +248,12 @@ impl<'p> Attempts<'p> {
             stop: StopReason::Succeeded,
             elapsed: Duration::ZERO,
         };
-        if let Some(budget) = &policy.budget {
-            budget.deposit(started);
+        if policy.max_elapsed.is_some() || policy.budget.is_some() {
+            let now = attempts.now();
+            attempts.started = Some(now);
+            if let Some(budget) = &policy.budget {
+                budget.deposit(now);
+            }
         }
         attempts
     }
@@ -278,10 +284,10 @@ impl<'p> Attempts<'p> {
 
     /// What happened so far.
     pub fn report(&self) -> RetryReport {
-        let elapsed = if self.stop == StopReason::Succeeded {
-            self.now().saturating_duration_since(self.started)
-        } else {
-            self.elapsed
+        let elapsed = match (self.stop, self.started) {
+            (StopReason::Succeeded, Some(started)) => self.now().saturating_duration_since(started),
+            (StopReason::Succeeded, None) => Duration::ZERO,
+            _ => self.elapsed,
         };
         RetryReport {
             attempts: self.attempts,
@@ -291,9 +297,24 @@ impl<'p> Attempts<'p> {
         }
     }
 
+    /// Whether anything the policy does needs the time: a bound on the
+    /// call's time, a budget, or hooks (which are told the elapsed time).
+    fn needs_clock(&self) -> bool {
+        let policy = self.policy;
+        policy.max_elapsed.is_some()
+            || policy.budget.is_some()
+            || policy.on_retry.is_some()
+            || policy.on_give_up.is_some()
+    }
+
     fn on_error(&mut self, error: &dyn ApiError) -> Option<Duration> {
-        let now = self.now();
-        let elapsed = now.saturating_duration_since(self.started);
+        let (now, elapsed) = if self.needs_clock() {
+            let now = self.now();
+            let started = *self.started.get_or_insert(now);
+            (Some(now), now.saturating_duration_since(started))
+        } else {
+            (None, Duration::ZERO)
+        };
         match self.decide(error, now, elapsed) {
             Ok((delay, reason)) => {
                 self.last_delay = delay;
@@ -363,7 +384,7 @@ impl<'p> Attempts<'p> {
     fn decide(
         &mut self,
         error: &dyn ApiError,
-        now: Instant,
+        now: Option<Instant>,
         elapsed: Duration,
     ) -> Result<(Duration, Retry), StopReason> {
         let policy = self.policy;
@@ -406,7 +427,7 @@ impl<'p> Attempts<'p> {
             return Err(StopReason::MaxElapsed);
         }
         if let Some(budget) = &policy.budget
-            && !budget.withdraw(now)
+            && !budget.withdraw(now.unwrap_or_else(|| self.now()))
         {
             return Err(StopReason::BudgetExhausted);
         }

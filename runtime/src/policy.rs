@@ -164,7 +164,8 @@ pub struct RetryEvent<'a> {
     pub reason: Retry,
     /// The error of the failed attempt.
     pub error: &'a dyn ApiError,
-    /// Time since the call began.
+    /// Time since the call began (see [`RetryReport::elapsed`](crate::RetryReport::elapsed)
+    /// for a policy without `max_elapsed`).
     pub elapsed: Duration,
 }
 
