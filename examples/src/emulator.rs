@@ -138,6 +138,29 @@ impl<E> Emulator<E> {
         })
     }
 
+    /// Maintenance, the quota, then the script, in that order, decide
+    /// whether `endpoint` fails before it does its work: `maintenance` and
+    /// `rate_limited` build the vendor's own errors for the first two.
+    pub fn gate(
+        &self,
+        endpoint: &str,
+        maintenance: impl FnOnce() -> E,
+        rate_limited: impl FnOnce(RateLimit) -> E,
+    ) -> Gate<E> {
+        if self.in_maintenance() {
+            return Gate::Fail(maintenance());
+        }
+        let announced = match self.count() {
+            Some(Err(announced)) => return Gate::Fail(rate_limited(announced)),
+            Some(Ok(announced)) => Some(announced),
+            None => None,
+        };
+        match self.scripted(endpoint) {
+            Some(error) => Gate::Fail(error),
+            None => Gate::Pass(announced),
+        }
+    }
+
     /// Records that `endpoint` answered `status`.
     pub fn record(&self, endpoint: &str, status: u16) {
         lock(&self.hits).push(Hit {
@@ -162,6 +185,20 @@ impl<E> Emulator<E> {
     /// Forgets the requests seen so far.
     pub fn clear_hits(&self) {
         lock(&self.hits).clear();
+    }
+}
+
+/// Writes `RateLimit-Limit`, `-Remaining` and `-Reset` (whole seconds).
+pub fn insert_rate_limit(headers: &mut axum::http::HeaderMap, announced: RateLimit) {
+    let pairs = [
+        ("ratelimit-limit", announced.limit),
+        ("ratelimit-remaining", announced.remaining),
+        ("ratelimit-reset", announced.reset.map(|r| r.as_secs())),
+    ];
+    for (name, value) in pairs {
+        if let Some(value) = value {
+            headers.insert(name, axum::http::HeaderValue::from(value));
+        }
     }
 }
 

@@ -27,12 +27,12 @@ use std::time::Duration;
 use apifault::{ApiError, Jitter, RateLimit, RetryPolicy, Throttle};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use crate::emulator::{Emulator, Gate, answer};
+use crate::emulator::{Emulator, Gate, answer, insert_rate_limit};
 
 /// One problem in an error body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -484,37 +484,28 @@ impl LightcastEmulator {
         Arc::new(Self::default())
     }
 
-    /// Maintenance, the quota, then the script, in that order, decide
-    /// whether `endpoint` fails before it does its work.
+    /// Maintenance, the quota, then the script decide whether `endpoint`
+    /// fails before it does its work.
     fn gate(&self, endpoint: &str) -> Gate<LightcastError> {
-        if self.emulator.in_maintenance() {
-            return Gate::Fail(LightcastError::Unavailable {
+        self.emulator.gate(
+            endpoint,
+            || LightcastError::Unavailable {
                 body: Some(ErrorBody::one(
                     503,
                     "Service Unavailable",
                     "down for maintenance",
                 )),
-            });
-        }
-        let announced = match self.emulator.count() {
-            Some(Err(announced)) => {
-                return Gate::Fail(LightcastError::RateLimited {
-                    wait: announced.reset,
-                    rate_limit: Some(announced),
-                    body: Some(ErrorBody::one(
-                        429,
-                        "Too Many Requests",
-                        "rate limit exceeded",
-                    )),
-                });
-            }
-            Some(Ok(announced)) => Some(announced),
-            None => None,
-        };
-        match self.emulator.scripted(endpoint) {
-            Some(error) => Gate::Fail(error),
-            None => Gate::Pass(announced),
-        }
+            },
+            |announced| LightcastError::RateLimited {
+                wait: announced.reset,
+                rate_limit: Some(announced),
+                body: Some(ErrorBody::one(
+                    429,
+                    "Too Many Requests",
+                    "rate limit exceeded",
+                )),
+            },
+        )
     }
 
     /// A success, with the rate-limit headers when a quota is enforced.
@@ -533,19 +524,6 @@ impl LightcastEmulator {
 
     fn fail(&self, endpoint: &str, error: LightcastError) -> Response {
         answer(&self.emulator, endpoint, error)
-    }
-}
-
-fn insert_rate_limit(headers: &mut HeaderMap, announced: RateLimit) {
-    let pairs = [
-        ("ratelimit-limit", announced.limit),
-        ("ratelimit-remaining", announced.remaining),
-        ("ratelimit-reset", announced.reset.map(|r| r.as_secs())),
-    ];
-    for (name, value) in pairs {
-        if let Some(value) = value {
-            headers.insert(name, HeaderValue::from(value));
-        }
     }
 }
 

@@ -24,7 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use crate::emulator::{Emulator, Gate, answer};
+use crate::emulator::{Emulator, Gate, answer, insert_rate_limit};
 
 /// The body of a 422: what failed validation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -350,29 +350,20 @@ impl OnDemandEmulator {
         )
     }
 
-    /// Maintenance, the quota, then the script, in that order, decide
-    /// whether `endpoint` fails before it does its work.
+    /// Maintenance, the quota, then the script decide whether `endpoint`
+    /// fails before it does its work.
     fn gate(&self, endpoint: &str) -> Gate<OnDemandError> {
-        if self.emulator.in_maintenance() {
-            return Gate::Fail(OnDemandError::Maintenance {
+        self.emulator.gate(
+            endpoint,
+            || OnDemandError::Maintenance {
                 request_id: Some(self.request_id()),
-            });
-        }
-        let announced = match self.emulator.count() {
-            Some(Err(announced)) => {
-                return Gate::Fail(OnDemandError::RateLimited {
-                    wait: announced.reset,
-                    rate_limit: Some(announced),
-                    request_id: Some(self.request_id()),
-                });
-            }
-            Some(Ok(announced)) => Some(announced),
-            None => None,
-        };
-        match self.emulator.scripted(endpoint) {
-            Some(error) => Gate::Fail(error),
-            None => Gate::Pass(announced),
-        }
+            },
+            |announced| OnDemandError::RateLimited {
+                wait: announced.reset,
+                rate_limit: Some(announced),
+                request_id: Some(self.request_id()),
+            },
+        )
     }
 
     /// A success, with the request id and rate-limit headers every response
@@ -396,19 +387,6 @@ impl OnDemandEmulator {
 
     fn fail(&self, endpoint: &str, error: OnDemandError) -> Response {
         answer(&self.emulator, endpoint, error)
-    }
-}
-
-fn insert_rate_limit(headers: &mut HeaderMap, announced: RateLimit) {
-    let pairs = [
-        ("ratelimit-limit", announced.limit),
-        ("ratelimit-remaining", announced.remaining),
-        ("ratelimit-reset", announced.reset.map(|r| r.as_secs())),
-    ];
-    for (name, value) in pairs {
-        if let Some(value) = value {
-            headers.insert(name, HeaderValue::from(value));
-        }
     }
 }
 
