@@ -189,6 +189,32 @@ where
     }
 }
 
+/// One wait between attempts; see [`Attempts::wait`].
+#[doc(hidden)]
+#[derive(Default)]
+#[must_use = "a wait does nothing unless awaited"]
+pub struct Wait(Option<crate::clock::Sleep>);
+
+impl Future for Wait {
+    type Output = ();
+
+    fn poll(
+        mut self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<()> {
+        match &mut self.0 {
+            Some(sleep) => sleep.as_mut().poll(cx),
+            None => core::task::Poll::Ready(()),
+        }
+    }
+}
+
+impl core::fmt::Debug for Wait {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("Wait").field(&self.0.is_some()).finish()
+    }
+}
+
 /// A `Result` whose error the engine can classify.
 #[diagnostic::on_unimplemented(
     message = "`#[apifault::retry]` needs a function returning `Result<_, E>` where `E: apifault::ApiError`, not `{Self}`",
@@ -459,16 +485,19 @@ impl<'p> Attempts<'p> {
         (z >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    /// Waits `delay` on the policy's clock (async).
-    pub async fn wait(&mut self, delay: Duration) {
+    /// Waits `delay` on the policy's clock (async). The wait is boxed: a
+    /// timer is large, and keeping it inline would grow every retried
+    /// future, the ones whose first attempt succeeds included; the box is
+    /// only made when there is something to wait for.
+    pub fn wait(&mut self, delay: Duration) -> Wait {
         self.waited = self.waited.saturating_add(delay);
         if crate::testing::instant_retries_active() || delay.is_zero() {
-            return;
+            return Wait(None);
         }
-        match &self.policy.clock {
-            Some(clock) => clock.sleep(delay).await,
-            None => default_clock::sleep(delay).await,
-        }
+        Wait(Some(match &self.policy.clock {
+            Some(clock) => clock.sleep(delay),
+            None => Box::pin(default_clock::sleep(delay)),
+        }))
     }
 
     /// Waits `delay` on the policy's clock, blocking the thread.
