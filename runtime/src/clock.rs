@@ -10,6 +10,14 @@ use std::time::Instant;
 
 /// A boxed wait, as returned by [`Clock::sleep`]. Boxing happens only when the
 /// engine actually waits, never on the path where the first attempt succeeds.
+///
+/// ```
+/// use apifault::{Clock, ManualClock, Sleep};
+/// let clock = ManualClock::new();
+/// let wait: Sleep = clock.sleep(std::time::Duration::from_secs(1));
+/// # drop(wait);
+/// assert_eq!(clock.elapsed(), std::time::Duration::from_secs(1));
+/// ```
 pub type Sleep = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A source of time for the retry engine.
@@ -75,6 +83,11 @@ struct ManualState {
 
 impl ManualClock {
     /// A clock standing at the real current instant, with nothing slept.
+    ///
+    /// ```
+    /// let clock = apifault::ManualClock::new();
+    /// assert!(clock.sleeps().is_empty());
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         ManualClock {

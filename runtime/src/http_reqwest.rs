@@ -13,6 +13,10 @@ use crate::throttle::Throttle;
 /// How much of an error response's body is read by default: 64 KiB. Error
 /// bodies are small; a huge or endless one is cut here rather than held in
 /// memory, and decoding sees the first 64 KiB.
+///
+/// ```
+/// assert_eq!(apifault::reqwest::DEFAULT_ERROR_BODY_LIMIT, 65_536);
+/// ```
 pub const DEFAULT_ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 /// Decodes responses, with a configurable cap on error bodies. The free

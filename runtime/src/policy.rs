@@ -88,6 +88,21 @@ impl Jitter {
 }
 
 /// Why the engine stopped trying.
+///
+/// ```
+/// use apifault::{ApiError, ManualClock, RetryPolicy, StopReason};
+///
+/// #[derive(Debug, ApiError)]
+/// enum E {
+///     #[api(status = 422)]
+///     Invalid,
+/// }
+///
+/// let policy = RetryPolicy::default().clock(ManualClock::new());
+/// let (_, report) = apifault::retry_blocking_with_report(&policy, || Err::<(), _>(E::Invalid));
+/// assert_eq!(report.stop, StopReason::NotRetryable);
+/// assert_eq!(report.stop.to_string(), "the error is not retryable");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum StopReason {
@@ -152,6 +167,14 @@ impl fmt::Display for StopReason {
 }
 
 /// What [`RetryPolicy::on_retry`] hooks see before each wait.
+///
+/// ```
+/// use apifault::RetryPolicy;
+/// let policy = RetryPolicy::default().on_retry(|event| {
+///     println!("attempt {} failed with {:?}; next in {:?} ({})", event.attempt, event.error.status(), event.delay, event.reason);
+/// });
+/// # let _ = policy;
+/// ```
 #[derive(Clone, Copy)]
 #[non_exhaustive]
 pub struct RetryEvent<'a> {
@@ -171,6 +194,16 @@ pub struct RetryEvent<'a> {
 
 /// What [`RetryPolicy::on_give_up`] hooks see when the engine stops on an
 /// error.
+///
+/// ```
+/// use apifault::RetryPolicy;
+/// let policy = RetryPolicy::default().on_give_up(|event| {
+///     if event.reason.exhausted() {
+///         eprintln!("gave up after {} attempts and {:?} of waits", event.attempts, event.waited);
+///     }
+/// });
+/// # let _ = policy;
+/// ```
 #[derive(Clone, Copy)]
 #[non_exhaustive]
 pub struct GiveUpEvent<'a> {

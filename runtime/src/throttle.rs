@@ -198,6 +198,16 @@ impl Throttle {
 }
 
 /// One request in flight; see [`Throttle::acquire`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let throttle = apifault::Throttle::new();
+/// let permit: apifault::ThrottlePermit = throttle.acquire().await;
+/// // … send the request, `throttle.observe(response.headers())` …
+/// drop(permit);
+/// # }
+/// ```
 #[derive(Debug)]
 #[must_use = "the request counts as in flight until the permit is dropped"]
 pub struct ThrottlePermit {
@@ -272,6 +282,10 @@ const SAME_WINDOW: Duration = Duration::from_millis(1500);
 /// announced further away is taken as this, after which one request probes
 /// the window again. It keeps a wrong or hostile header (a reset of 136
 /// years, an epoch time read as seconds) from stopping a client for good.
+///
+/// ```
+/// assert_eq!(apifault::DEFAULT_MAX_WAIT.as_secs(), 300);
+/// ```
 pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(300);
 
 /// How often a request waiting for a probe's answer looks again.
