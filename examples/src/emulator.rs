@@ -36,6 +36,8 @@ struct QuotaState {
     quota: Quota,
     started: Option<Instant>,
     used: u64,
+    /// What the last counted request was told.
+    last: Option<RateLimit>,
 }
 
 /// The state behind one emulator, shared by its handlers.
@@ -93,6 +95,7 @@ impl<E> Emulator<E> {
             quota,
             started: None,
             used: 0,
+            last: None,
         });
     }
 
@@ -131,6 +134,7 @@ impl<E> Emulator<E> {
         let reset = Duration::from_secs(left.as_secs() + u64::from(left.subsec_nanos() > 0));
         let remaining = state.quota.limit.saturating_sub(state.used);
         let announced = RateLimit::new(state.quota.limit, remaining, reset);
+        state.last = Some(announced);
         Some(if state.used > state.quota.limit {
             Err(announced)
         } else {
@@ -159,6 +163,12 @@ impl<E> Emulator<E> {
             Some(error) => Gate::Fail(error),
             None => Gate::Pass(announced),
         }
+    }
+
+    /// What the quota announced to the last request it counted: the
+    /// rate-limit headers every response carries, errors included.
+    pub fn announced(&self) -> Option<RateLimit> {
+        lock(&self.quota).as_ref().and_then(|state| state.last)
     }
 
     /// Records that `endpoint` answered `status`.
@@ -207,6 +217,16 @@ pub fn answer<E>(emulator: &Emulator<E>, endpoint: &str, response: impl IntoResp
     let response = response.into_response();
     emulator.record(endpoint, response.status().as_u16());
     response
+}
+
+/// A loopback address where connections are refused, reserved for as long
+/// as the returned socket lives: bound but never listening, so no test
+/// running in parallel can take the port (as it could after closing a
+/// listener).
+pub fn refused_addr() -> std::io::Result<(SocketAddr, tokio::net::TcpSocket)> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind("127.0.0.1:0".parse().expect("loopback address"))?;
+    Ok((socket.local_addr()?, socket))
 }
 
 /// Serves `app` on a fresh loopback port for as long as the runtime runs.

@@ -5,8 +5,11 @@
 //! - any 2xx is success (GET 200, POST 201, publication 202, DELETE 204);
 //! - 400, 401, 404, 405, 406, 415, 422 are never retried;
 //! - 429 is retried after `Ratelimit-Reset` seconds, without backoff;
-//! - 5xx back off exponentially (2 s, 4 s, 8 s, …, about four retries), 503
-//!   being maintenance mode;
+//! - 5xx back off exponentially, 503 being maintenance mode: their example
+//!   says "2 s, then 4 s, then 16 s; about four retries"; we read it as
+//!   doubling from 2 s (2, 4, 8, 16 s) for four retries, then give up, stop
+//!   the sequence of dependent operations, and notify (the client's
+//!   `on_give_up`);
 //! - every synchronous request is atomic, so a failed POST may be resent;
 //! - every response may carry `X-Request-Id`, which support asks for;
 //! - file names may not contain `& $ + , / : ; = ? @ < > [ ] { } | \ ^ ~ % #`,
@@ -52,7 +55,11 @@ pub enum OnDemandError {
     /// 401: bad or missing credentials.
     #[error("unauthorized")]
     #[api(status = 401)]
-    Unauthorized,
+    Unauthorized {
+        /// For support.
+        #[api(request_id)]
+        request_id: Option<String>,
+    },
     /// 404.
     #[error("not found")]
     #[api(status = 404)]
@@ -64,15 +71,27 @@ pub enum OnDemandError {
     /// 405: the resource does not support the method.
     #[error("method not allowed")]
     #[api(status = 405)]
-    MethodNotAllowed,
+    MethodNotAllowed {
+        /// For support.
+        #[api(request_id)]
+        request_id: Option<String>,
+    },
     /// 406: unsupported `Accept`.
     #[error("not acceptable")]
     #[api(status = 406)]
-    NotAcceptable,
+    NotAcceptable {
+        /// For support.
+        #[api(request_id)]
+        request_id: Option<String>,
+    },
     /// 415: unsupported `Content-Type`.
     #[error("unsupported media type")]
     #[api(status = 415)]
-    UnsupportedMediaType,
+    UnsupportedMediaType {
+        /// For support.
+        #[api(request_id)]
+        request_id: Option<String>,
+    },
     /// 422: validation errors, detailed in the body.
     #[error("validation failed: {}", body.errors.join("; "))]
     #[api(status = 422)]
@@ -106,9 +125,10 @@ pub enum OnDemandError {
         #[api(request_id)]
         request_id: Option<String>,
     },
-    /// Any other 5xx.
+    /// Any other 5xx, 501 and 505 included: the documentation backs off on
+    /// every 5xx.
     #[error("server error {status}")]
-    #[api(status = 500..=599)]
+    #[api(status = 500..=599, retry = "backoff")]
     Server {
         /// Which one.
         #[api(status)]
@@ -129,9 +149,10 @@ pub enum OnDemandError {
         /// The first restricted character in it.
         character: char,
     },
-    /// Any status the documentation does not list.
+    /// Any status the documentation does not list; never retried, since
+    /// the documentation retries no 4xx but 429 (a 408 included).
     #[error("unexpected status {status}")]
-    #[api(other)]
+    #[api(other, retry = "never")]
     Other {
         /// The status.
         #[api(status)]
@@ -139,6 +160,9 @@ pub enum OnDemandError {
         /// The body, as text.
         #[api(body)]
         body: String,
+        /// For support.
+        #[api(request_id)]
+        request_id: Option<String>,
     },
 }
 
@@ -210,6 +234,18 @@ impl OnDemandClient {
             policy,
             throttle: None,
         }
+    }
+
+    /// Calls `notify` when a call gives up after its retries (or on an error
+    /// that must not be retried): the documentation asks a client to give
+    /// up, stop the sequence of dependent operations, and notify.
+    #[must_use]
+    pub fn on_give_up(
+        mut self,
+        notify: impl Fn(&apifault::GiveUpEvent<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.policy = self.policy.on_give_up(notify);
+        self
     }
 
     /// Holds requests while the rate-limit window is spent.
@@ -385,8 +421,23 @@ impl OnDemandEmulator {
         answer(&self.emulator, endpoint, response)
     }
 
+    /// An error, with the request id and the rate-limit headers every
+    /// response of the API carries (a failed request counts against the
+    /// quota too).
     fn fail(&self, endpoint: &str, error: OnDemandError) -> Response {
-        answer(&self.emulator, endpoint, error)
+        let mut response = error.into_response();
+        let headers = response.headers_mut();
+        if !headers.contains_key("x-request-id")
+            && let Ok(id) = HeaderValue::from_str(&self.request_id())
+        {
+            headers.insert("x-request-id", id);
+        }
+        if !headers.contains_key("ratelimit-remaining")
+            && let Some(announced) = self.emulator.announced()
+        {
+            insert_rate_limit(headers, announced);
+        }
+        answer(&self.emulator, endpoint, response)
     }
 }
 
@@ -424,7 +475,12 @@ async fn create_title(State(api): Shared, headers: HeaderMap, body: String) -> R
         Gate::Pass(announced) => announced,
     };
     if !is_json(&headers) {
-        return api.fail(ENDPOINT, OnDemandError::UnsupportedMediaType);
+        return api.fail(
+            ENDPOINT,
+            OnDemandError::UnsupportedMediaType {
+                request_id: Some(api.request_id()),
+            },
+        );
     }
     let Ok(new) = serde_json::from_str::<NewTitle>(&body) else {
         let body =
@@ -533,6 +589,18 @@ async fn delete_title(State(api): Shared, Path(id): Path<u64>) -> Response {
     }
 }
 
+async fn method_not_allowed(
+    State(api): Shared,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> Response {
+    let endpoint = format!("{method} {}", uri.path());
+    let error = OnDemandError::MethodNotAllowed {
+        request_id: Some(api.request_id()),
+    };
+    api.fail(&endpoint, error)
+}
+
 /// The emulator's routes, over `state`.
 pub fn router(state: Arc<OnDemandEmulator>) -> axum::Router {
     axum::Router::new()
@@ -540,6 +608,7 @@ pub fn router(state: Arc<OnDemandEmulator>) -> axum::Router {
         .route("/titles/{id}", get(get_title).delete(delete_title))
         .route("/titles/{id}/subtitles", post(add_subtitle))
         .route("/titles/{id}/publication", post(publish))
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
 
@@ -594,14 +663,21 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
         )
         .await,
     );
-    emu.script("GET /titles/{id}", [OnDemandError::Unauthorized]);
+    emu.script(
+        "GET /titles/{id}",
+        [OnDemandError::Unauthorized {
+            request_id: Some("req-401".into()),
+        }],
+    );
     rows.push(
         row(
             "GET /titles/1 (401)",
             emu,
             &recorder,
             client.get_title(1),
-            |r, s, _| matches!(r, Err(OnDemandError::Unauthorized)) && s == [401],
+            |r, s, _| {
+                matches!(r, Err(OnDemandError::Unauthorized { request_id: Some(id) }) if id == "req-401") && s == [401]
+            },
         )
         .await,
     );
@@ -642,8 +718,8 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             &recorder,
             client.get_title(1),
             |r, s, w| {
-                matches!(r, Err(OnDemandError::Server { .. }))
-                    && s.len() == 5
+                matches!(r, Err(OnDemandError::Server { status, request_id: Some(id) }) if status.as_u16() == 500 && id == "req-500")
+                    && s == [500; 5]
                     && w == [secs(2), secs(4), secs(8), secs(16)]
             },
         )
@@ -670,7 +746,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.create_title(&new),
-            |r, s, _| r.is_ok() && s == [500, 201],
+            |r, s, w| r.is_ok() && s == [500, 201] && w == [secs(2)],
         )
         .await,
     );
@@ -715,7 +791,9 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     );
     emu.script(
         "POST /titles/{id}/subtitles",
-        [OnDemandError::UnsupportedMediaType],
+        [OnDemandError::UnsupportedMediaType {
+            request_id: Some("req-415".into()),
+        }],
     );
     rows.push(
         row(
@@ -723,7 +801,9 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.create_and_publish("Heat 3", "heat3.srt"),
-            |r, s, _| matches!(r, Err(OnDemandError::UnsupportedMediaType)) && s == [201, 415],
+            |r, s, _| {
+                matches!(r, Err(OnDemandError::UnsupportedMediaType { .. })) && s == [201, 415]
+            },
         )
         .await,
     );

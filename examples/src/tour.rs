@@ -16,8 +16,12 @@ use crate::emulator::Emulator;
 pub struct Row {
     /// What was called, e.g. `GET /titles/1 (404)`.
     pub call: String,
-    /// Every status the emulator answered, in order.
+    /// Every status the emulator answered during the call, in order.
     pub statuses: Vec<u16>,
+    /// Requests the client made: those the emulator received, or, for a
+    /// call that never reached it (a refused connection), one more than its
+    /// waits; none for a call rejected before sending.
+    pub attempts: usize,
     /// The waits between attempts.
     pub waits: Vec<Duration>,
     /// How the call ended.
@@ -72,6 +76,14 @@ where
     let statuses: Vec<u16> = emulator.hits().iter().map(|hit| hit.status).collect();
     let waits = recorder.take();
     let as_documented = check(&result, &statuses, &waits);
+    // Requests that reached the emulator during the call (a sequence
+    // counts all its calls); a call that never reached it (a refused
+    // connection) counts its own attempts, one more than its waits.
+    let attempts = match (statuses.len(), waits.len()) {
+        (0, 0) => 0,
+        (0, waits) => waits + 1,
+        (reached, _) => reached,
+    };
     let (outcome, request_id) = match &result {
         Ok(_) => ("ok".to_owned(), None),
         Err(error) => (error.to_string(), error.request_id().map(str::to_owned)),
@@ -79,6 +91,7 @@ where
     Row {
         call: call.to_owned(),
         statuses,
+        attempts,
         waits,
         outcome,
         request_id,
@@ -130,7 +143,7 @@ pub fn table(api: &str, rows: &[Row]) -> String {
             [
                 row.call.clone(),
                 statuses,
-                row.statuses.len().to_string(),
+                row.attempts.to_string(),
                 seconds(&row.waits),
                 row.outcome.clone(),
                 row.request_id.clone().unwrap_or_else(|| "-".into()),
