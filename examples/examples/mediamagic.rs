@@ -3,8 +3,10 @@
 //! The enum in `src/mediamagic.rs` models every documented status with its
 //! own body shape (domain `detail`/`docs_url`, 422 `fields`, 402 plan error,
 //! 429 `error`). Only 429, 500 and 502 are retried: a 429 waits
-//! `Retry-After`, 500 and 502 back off exponentially with jitter (so the
-//! waits are checked against bounds, not exact values). An undocumented 503
+//! `Retry-After`, then backs off (each retry waits the larger of the hint and
+//! the next jittered backoff step, so a hint above the step is waited
+//! exactly); 500 and 502 back off exponentially with jitter (so those waits
+//! are checked against bounds, not exact values). An undocumented 503
 //! is not retried, and since the API is not atomic, a `POST /submissions`
 //! that failed with a 500 is never resent. Time is virtual (tokio's paused
 //! clock), so the waits take no real time.

@@ -6,11 +6,20 @@
 //! - client errors are 400, 401, 404, 413, 415, 422 and 429; server errors
 //!   are 500, 502 (the upstream gave a bad answer; usually temporary), 503
 //!   (maintenance or load) and 504 (the upstream timed out);
-//! - the 5xx family is retried later, with exponential backoff;
+//! - the 5xx family is retried later, with exponential backoff: the four
+//!   documented ones, and any other 5xx (501, 505, 507, …) as well, since
+//!   the rule names the family, not a list;
 //! - 429 is retried once the limit allows: the rate-limit documentation is
 //!   not restated, so the wait is read from `Retry-After`, falling back to
-//!   `RateLimit-Reset`, and waited out up to a cap;
-//! - every other 4xx means the request must be fixed: never retried.
+//!   `RateLimit-Reset`, and waited out exactly, up to a cap;
+//! - every other 4xx means the request must be fixed: never retried, the
+//!   undocumented ones (408, 418, …) included.
+//!
+//! The emulator checks the access token first: a request without a valid
+//! one gets its 401 before anything else, so it neither uses the quota nor
+//! meets a scripted fault or the maintenance window. Every request the
+//! quota counted carries the `RateLimit-*` headers, failures included, so
+//! that a [`Throttle`] sees each one spent.
 //!
 //! The documentation fixes no error body. The JSON:API-like shape used here
 //! (`{"errors": [{"status": 400, "title": "…", "detail": "…"}]}`) is the
@@ -21,6 +30,7 @@
 //! ([`crate::emulator`]) and the table the tour prints ([`crate::tour`]).
 
 use std::fmt;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -194,13 +204,27 @@ pub enum LightcastError {
         #[api(body)]
         body: Option<ErrorBody>,
     },
+    /// Any other 5xx (501, 505, 507, …): of the family the documentation
+    /// retries later, so it backs off like the documented ones.
+    #[error("server error {status}: {}", detail(body))]
+    #[api(status = 500..=599, retry = "backoff")]
+    Server {
+        /// The status.
+        #[api(status)]
+        status: StatusCode,
+        /// The explanation.
+        #[api(body)]
+        body: Option<ErrorBody>,
+    },
     /// Connection failures and timeouts.
     #[error(transparent)]
     #[api(transport)]
     Transport(#[from] reqwest::Error),
-    /// Any status the documentation does not list.
+    /// Any other status the documentation does not list: an undocumented
+    /// 4xx (408 included) means the request must be fixed, so it is never
+    /// retried (the 5xx all land in [`Server`](Self::Server)).
     #[error("unexpected status {status}")]
-    #[api(other)]
+    #[api(other, retry = "never")]
     Other {
         /// The status.
         #[api(status)]
@@ -213,7 +237,8 @@ pub enum LightcastError {
 
 impl LightcastError {
     /// The error the emulator serves for `status`, with its JSON body: the
-    /// documented variant, or `Other` for an undocumented status. A 429
+    /// documented variant, `Server` for an undocumented 5xx, or `Other` for
+    /// any other undocumented status. A 429
     /// made here carries no wait and no rate limit; build one by hand to
     /// give it a hint.
     #[must_use]
@@ -239,6 +264,10 @@ impl LightcastError {
             502 => LightcastError::BadGateway { body },
             503 => LightcastError::Unavailable { body },
             504 => LightcastError::GatewayTimeout { body },
+            _ if (500..=599).contains(&status) => LightcastError::Server {
+                status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                body,
+            },
             _ => LightcastError::Other {
                 status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 body: format!("emulated {status}"),
@@ -260,7 +289,8 @@ impl LightcastError {
             | LightcastError::Internal { body }
             | LightcastError::BadGateway { body }
             | LightcastError::Unavailable { body }
-            | LightcastError::GatewayTimeout { body } => body.as_ref(),
+            | LightcastError::GatewayTimeout { body }
+            | LightcastError::Server { body, .. } => body.as_ref(),
             LightcastError::Transport(_) | LightcastError::Other { .. } => None,
         }
     }
@@ -484,28 +514,63 @@ impl LightcastEmulator {
         Arc::new(Self::default())
     }
 
-    /// Maintenance, the quota, then the script decide whether `endpoint`
-    /// fails before it does its work.
-    fn gate(&self, endpoint: &str) -> Gate<LightcastError> {
-        self.emulator.gate(
+    /// Decides whether `endpoint` fails before it does its work, in the
+    /// order a real API checks: the access token (when `headers` are given:
+    /// the endpoint needs one), then the shared gate (maintenance, the
+    /// quota, the script). `Continue` carries the rate-limit state to
+    /// announce on whatever the endpoint answers; `Break` the response
+    /// already served.
+    ///
+    /// A request without a valid token is refused first: it does not use
+    /// the quota, and meets neither a scripted fault nor the maintenance
+    /// window, only its 401.
+    fn admit(
+        &self,
+        endpoint: &str,
+        headers: Option<&HeaderMap>,
+    ) -> ControlFlow<Response, Option<RateLimit>> {
+        if headers.is_some_and(|headers| !authorized(headers)) {
+            return ControlFlow::Break(self.fail(endpoint, None, unauthorized()));
+        }
+        // Which of the gate's own errors, if any, it built.
+        let (mut down, mut over) = (false, false);
+        let gate = self.emulator.gate(
             endpoint,
-            || LightcastError::Unavailable {
-                body: Some(ErrorBody::one(
-                    503,
-                    "Service Unavailable",
-                    "down for maintenance",
-                )),
+            || {
+                down = true;
+                LightcastError::Unavailable {
+                    body: Some(ErrorBody::one(
+                        503,
+                        "Service Unavailable",
+                        "down for maintenance",
+                    )),
+                }
             },
-            |announced| LightcastError::RateLimited {
-                wait: announced.reset,
-                rate_limit: Some(announced),
-                body: Some(ErrorBody::one(
-                    429,
-                    "Too Many Requests",
-                    "rate limit exceeded",
-                )),
+            |announced| {
+                over = true;
+                LightcastError::RateLimited {
+                    wait: announced.reset,
+                    rate_limit: Some(announced),
+                    body: Some(ErrorBody::one(
+                        429,
+                        "Too Many Requests",
+                        "rate limit exceeded",
+                    )),
+                }
             },
-        )
+        );
+        match gate {
+            Gate::Pass(announced) => ControlFlow::Continue(announced),
+            // Maintenance answers before the quota counts anything; a 429
+            // states the quota itself.
+            Gate::Fail(error) if down || over => {
+                ControlFlow::Break(self.fail(endpoint, None, error))
+            }
+            // A scripted fault comes after the quota counted the request.
+            Gate::Fail(error) => {
+                ControlFlow::Break(self.fail(endpoint, self.emulator.announced(), error))
+            }
+        }
     }
 
     /// A success, with the rate-limit headers when a quota is enforced.
@@ -522,8 +587,23 @@ impl LightcastEmulator {
         answer(&self.emulator, endpoint, response)
     }
 
-    fn fail(&self, endpoint: &str, error: LightcastError) -> Response {
-        answer(&self.emulator, endpoint, error)
+    /// A failure, with the rate-limit headers when the quota counted the
+    /// request (`announced`): a failure uses the quota as a success does,
+    /// and a throttled client must see it spent. An error that states a
+    /// rate limit itself (a 429) keeps its own.
+    fn fail(
+        &self,
+        endpoint: &str,
+        announced: Option<RateLimit>,
+        error: LightcastError,
+    ) -> Response {
+        let mut response = error.into_response();
+        if let Some(announced) = announced
+            && !response.headers().contains_key("ratelimit-remaining")
+        {
+            insert_rate_limit(response.headers_mut(), announced);
+        }
+        answer(&self.emulator, endpoint, response)
     }
 }
 
@@ -556,9 +636,10 @@ type Shared = State<Arc<LightcastEmulator>>;
 
 async fn status(State(api): Shared) -> Response {
     const ENDPOINT: &str = "GET /status";
-    let announced = match api.gate(ENDPOINT) {
-        Gate::Fail(error) => return api.fail(ENDPOINT, error),
-        Gate::Pass(announced) => announced,
+    // The health check needs no token.
+    let announced = match api.admit(ENDPOINT, None) {
+        ControlFlow::Continue(announced) => announced,
+        ControlFlow::Break(refused) => return refused,
     };
     let data = Status {
         message: "Service is healthy".into(),
@@ -569,16 +650,17 @@ async fn status(State(api): Shared) -> Response {
 
 async fn get_skill(State(api): Shared, Path(id): Path<String>, headers: HeaderMap) -> Response {
     const ENDPOINT: &str = "GET /skills/{id}";
-    let announced = match api.gate(ENDPOINT) {
-        Gate::Fail(error) => return api.fail(ENDPOINT, error),
-        Gate::Pass(announced) => announced,
+    let announced = match api.admit(ENDPOINT, Some(&headers)) {
+        ControlFlow::Continue(announced) => announced,
+        ControlFlow::Break(refused) => return refused,
     };
-    if !authorized(&headers) {
-        return api.fail(ENDPOINT, unauthorized());
-    }
     if !well_formed(&id) {
         let body = ErrorBody::one(400, "Bad Request", format!("{id:?} is not a skill id"));
-        return api.fail(ENDPOINT, LightcastError::BadRequest { body: Some(body) });
+        return api.fail(
+            ENDPOINT,
+            announced,
+            LightcastError::BadRequest { body: Some(body) },
+        );
     }
     match CATALOG.iter().find(|entry| entry.0 == id) {
         Some(entry) => {
@@ -587,20 +669,21 @@ async fn get_skill(State(api): Shared, Path(id): Path<String>, headers: HeaderMa
         }
         None => {
             let body = ErrorBody::one(404, "Not Found", format!("no skill {id}"));
-            api.fail(ENDPOINT, LightcastError::NotFound { body: Some(body) })
+            api.fail(
+                ENDPOINT,
+                announced,
+                LightcastError::NotFound { body: Some(body) },
+            )
         }
     }
 }
 
 async fn extract(State(api): Shared, headers: HeaderMap, body: Bytes) -> Response {
     const ENDPOINT: &str = "POST /skills/extract";
-    let announced = match api.gate(ENDPOINT) {
-        Gate::Fail(error) => return api.fail(ENDPOINT, error),
-        Gate::Pass(announced) => announced,
+    let announced = match api.admit(ENDPOINT, Some(&headers)) {
+        ControlFlow::Continue(announced) => announced,
+        ControlFlow::Break(refused) => return refused,
     };
-    if !authorized(&headers) {
-        return api.fail(ENDPOINT, unauthorized());
-    }
     if !is_json(&headers) {
         let body = ErrorBody::one(
             415,
@@ -609,6 +692,7 @@ async fn extract(State(api): Shared, headers: HeaderMap, body: Bytes) -> Respons
         );
         return api.fail(
             ENDPOINT,
+            announced,
             LightcastError::UnsupportedMediaType { body: Some(body) },
         );
     }
@@ -620,6 +704,7 @@ async fn extract(State(api): Shared, headers: HeaderMap, body: Bytes) -> Respons
         );
         return api.fail(
             ENDPOINT,
+            announced,
             LightcastError::PayloadTooLarge { body: Some(body) },
         );
     }
@@ -627,12 +712,20 @@ async fn extract(State(api): Shared, headers: HeaderMap, body: Bytes) -> Respons
         Ok(request) => request,
         Err(error) => {
             let body = ErrorBody::one(400, "Bad Request", error.to_string());
-            return api.fail(ENDPOINT, LightcastError::BadRequest { body: Some(body) });
+            return api.fail(
+                ENDPOINT,
+                announced,
+                LightcastError::BadRequest { body: Some(body) },
+            );
         }
     };
     if request.text.trim().is_empty() {
         let body = ErrorBody::one(422, "Unprocessable Entity", "text must not be empty");
-        return api.fail(ENDPOINT, LightcastError::Unprocessable { body: Some(body) });
+        return api.fail(
+            ENDPOINT,
+            announced,
+            LightcastError::Unprocessable { body: Some(body) },
+        );
     }
     let words: Vec<String> = request
         .text
@@ -775,7 +868,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             &recorder,
             expired.get_skill(python),
             |r, s, _| {
-                matches!(r, Err(LightcastError::Unauthorized { body: Some(_) })) && s == [401]
+                matches!(r, Err(LightcastError::Unauthorized { body: Some(b) }) if b.status() == Some(401)) && s == [401]
             },
         )
         .await,
@@ -786,7 +879,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.get_skill("KS0000000000000000ZZ"),
-            |r, s, _| matches!(r, Err(LightcastError::NotFound { body: Some(_) })) && s == [404],
+            |r, s, _| matches!(r, Err(LightcastError::NotFound { body: Some(b) }) if b.status() == Some(404)) && s == [404],
         )
         .await,
     );
@@ -798,7 +891,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             &recorder,
             client.extract_skills(&huge),
             |r, s, _| {
-                matches!(r, Err(LightcastError::PayloadTooLarge { body: Some(_) })) && s == [413]
+                matches!(r, Err(LightcastError::PayloadTooLarge { body: Some(b) }) if b.status() == Some(413)) && s == [413]
             },
         )
         .await,
@@ -814,8 +907,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             |r, s, _| {
                 matches!(
                     r,
-                    Err(LightcastError::UnsupportedMediaType { body: Some(_) })
-                ) && s == [415]
+                    Err(LightcastError::UnsupportedMediaType { body: Some(b) }) if b.status() == Some(415)) && s == [415]
             },
         )
         .await,
@@ -847,9 +939,8 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.get_skill(python),
-            // The hint in full, never less (a retry policy may spread clients by
-            // under one base on top of it, never below it).
-            |r, s, w| r.is_ok() && s == [429, 200] && w.len() == 1 && within(w[0], 12.0, 13.0),
+            // The hint, exactly.
+            |r, s, w| r.is_ok() && s == [429, 200] && w == [secs(12)],
         )
         .await,
     );
@@ -867,7 +958,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.get_skill(python),
-            |r, s, w| r.is_ok() && s == [429, 200] && w.len() == 1 && within(w[0], 7.0, 8.0),
+            |r, s, w| r.is_ok() && s == [429, 200] && w == [secs(7)],
         )
         .await,
     );
@@ -901,6 +992,32 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
                     && backs_off(w)
                     && total >= secs(5)
             },
+        )
+        .await,
+    );
+    emu.script("GET /status", [LightcastError::emulated(408)]);
+    rows.push(
+        row(
+            "GET /status (408, undocumented 4xx)",
+            emu,
+            &recorder,
+            client.status(),
+            |r, s, w| {
+                matches!(r, Err(LightcastError::Other { status, .. }) if *status == 408)
+                    && s == [408]
+                    && w.is_empty()
+            },
+        )
+        .await,
+    );
+    emu.script("GET /status", [501, 505].map(LightcastError::emulated));
+    rows.push(
+        row(
+            "GET /status (501, 505, undocumented 5xx)",
+            emu,
+            &recorder,
+            client.status(),
+            |r, s, w| r.is_ok() && s == [501, 505, 200] && w.len() == 2 && backs_off(w),
         )
         .await,
     );

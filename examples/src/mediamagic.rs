@@ -15,6 +15,12 @@
 //!   403, 404, 409, 413, 415 and 422 are never retried, and neither is a
 //!   status the documentation does not list (a 503 or 504 from somewhere on
 //!   the way is not the API asking to be called again);
+//! - "wait `Retry-After`, then back off" is read as: a 429 is a backoff error
+//!   that carries a floor. Each retry after a 429 waits the larger of the
+//!   server's `Retry-After` and the policy's next jittered backoff step, so a
+//!   first 429 waits `Retry-After` exactly (unless the hint is shorter than
+//!   the first step), and repeated 429s wait longer and longer as the
+//!   backoff grows past the hint; without `Retry-After` a 429 just backs off;
 //! - there is no request id and no universal error code;
 //! - the API is not atomic: a POST that failed with a 500 or 502 may have
 //!   been applied, so `POST /submissions` and `POST /assets/{id}/retry` are
@@ -25,8 +31,13 @@
 //! - content too large to send inline is a 413 (use the presigned upload
 //!   URL), a body that is not JSON a 415.
 //!
-//! What does not live here: the scripting, request log and quota every
+//! What does not live here: the scripting, request log, quota and gate every
 //! emulator shares (`crate::emulator`), and the tables (`crate::tour`).
+//! The emulator checks `X-API-Key` first, then hands over to the shared
+//! gate (quota, then script). It announces the quota with `Retry-After`
+//! only, the one rate-limit header MediaMagic documents; a maintenance
+//! window (which MediaMagic does not document) is served as what a gateway
+//! in front of the API would answer: an undocumented 503.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
@@ -42,7 +53,7 @@ use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::emulator::{Emulator, answer};
+use crate::emulator::{Emulator, Gate, answer};
 
 /// The endpoints, as the emulator names them in its scripts and its log.
 pub mod endpoint {
@@ -248,9 +259,10 @@ pub enum MediaMagicError {
         #[api(body)]
         body: ValidationError,
     },
-    /// 429: waits `Retry-After`, then backs off.
+    /// 429: waits `Retry-After`, then backs off: each retry waits the larger
+    /// of `Retry-After` and the next jittered backoff step.
     #[error("rate limited, retry after {retry_after:?}")]
-    #[api(status = 429, retry = "after")]
+    #[api(status = 429, retry = "backoff")]
     RateLimited {
         /// `Retry-After`.
         #[api(retry_after)]
@@ -351,8 +363,9 @@ pub struct AssetResults {
 
 /// The retry policy the documentation asks for: exponential backoff with
 /// jitter from 1 s (equal jitter: each wait is between half and all of 1 s,
-/// 2 s, 4 s), three retries, and a 429 waited out for as long as
-/// `Retry-After` says, up to 5 minutes.
+/// 2 s, 4 s), three retries, and a 429 waited out for the larger of
+/// `Retry-After` (up to 5 minutes: a longer one gives up at once) and that
+/// backoff.
 #[must_use]
 pub fn documented_policy() -> RetryPolicy {
     RetryPolicy::exponential(Duration::from_secs(1))
@@ -547,7 +560,7 @@ impl MediaMagicEmulator {
         self.next_id.fetch_add(1, Ordering::SeqCst)
     }
 
-    /// The key, the quota, then the script, in that order, decide whether
+    /// The key, then the shared gate (quota, then script), decide whether
     /// `endpoint` fails before it does its work.
     fn gate(&self, endpoint: &str, headers: &HeaderMap) -> Result<KeyKind, MediaMagicError> {
         let key = headers
@@ -563,21 +576,24 @@ impl MediaMagicEmulator {
             key if key.starts_with("mm_live_") => KeyKind::Live,
             _ => return Err(unauthorized("Invalid API key")),
         };
-        if let Some(Err(announced)) = self.emulator.count() {
-            let window = announced.reset.unwrap_or(Duration::ZERO);
-            return Err(MediaMagicError::RateLimited {
-                retry_after: Some(window),
-                body: Some(RateLimitBody {
-                    error: format!(
-                        "Rate limit exceeded: {} requests per window",
-                        announced.limit.unwrap_or(0)
-                    ),
-                }),
-            });
-        }
-        match self.emulator.scripted(endpoint) {
-            Some(error) => Err(error),
-            None => Ok(kind),
+        let maintenance = || MediaMagicError::Other {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            body: "Service temporarily unavailable".into(),
+        };
+        // MediaMagic documents `Retry-After` only: the quota's reset becomes
+        // that, and the other rate-limit fields are not announced.
+        let rate_limited = |announced: apifault::RateLimit| MediaMagicError::RateLimited {
+            retry_after: announced.reset,
+            body: Some(RateLimitBody {
+                error: format!(
+                    "Rate limit exceeded: {} requests per window",
+                    announced.limit.unwrap_or(0)
+                ),
+            }),
+        };
+        match self.emulator.gate(endpoint, maintenance, rate_limited) {
+            Gate::Fail(error) => Err(error),
+            Gate::Pass(_) => Ok(kind),
         }
     }
 }
@@ -783,8 +799,31 @@ fn within(waits: &[Duration], bounds: &[(Duration, Duration)]) -> bool {
             .all(|(wait, (low, high))| low <= wait && wait <= high)
 }
 
+/// Whether `wait` is what a 429 carrying `hint` waits when the next backoff
+/// step is jittered within `[low, high]`: the larger of the two, so exactly
+/// the hint when the hint is at least `high`, else within
+/// `[max(hint, low), high]`.
+fn hint_or_backoff(wait: Duration, hint: Duration, (low, high): (Duration, Duration)) -> bool {
+    if hint >= high {
+        wait == hint
+    } else {
+        hint.max(low) <= wait && wait <= high
+    }
+}
+
+/// Whether `result` is the 409 of a source URL submitted before.
+fn already_submitted<T>(result: &Result<T, MediaMagicError>) -> bool {
+    matches!(result, Err(MediaMagicError::Conflict { body }) if body.detail == "Already submitted")
+}
+
+/// Whether an optional domain error body is there and says `detail`.
+fn detail_is(body: Option<&ErrorDetail>, detail: &str) -> bool {
+    body.is_some_and(|body| body.detail == detail)
+}
+
 /// The scripted scenario the tour runs: each documented retry rule once,
-/// with jittered waits checked against their bounds.
+/// with server hints checked exactly and jittered waits against their
+/// bounds.
 pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     use crate::tour::{Recorder, row};
 
@@ -820,7 +859,12 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.submit(&other),
-            |r, s, _| r.as_ref().is_ok_and(|sub| sub.status == "queued") && s == [201],
+            |r, s, w| {
+                r.as_ref()
+                    .is_ok_and(|sub| sub.status == "queued" && sub.asset_id != asset)
+                    && s == [201]
+                    && w.is_empty()
+            },
         )
         .await,
     );
@@ -830,7 +874,14 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.results(&asset),
-            |r, s, _| r.as_ref().is_ok_and(|res| res.status == "completed") && s == [200],
+            |r, s, w| {
+                r.as_ref().is_ok_and(|res| {
+                    res.asset_id == asset
+                        && res.status == "completed"
+                        && res.labels.iter().any(|label| label == "news")
+                }) && s == [200]
+                    && w.is_empty()
+            },
         )
         .await,
     );
@@ -849,8 +900,8 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.results(&asset),
-            // Never earlier than asked; apifault spreads clients by up to one base above it.
-            |r, s, w| r.is_ok() && s == [429, 200] && within(w, &[(secs(30), secs(31))]),
+            // The hint is above the first backoff step (at most 1 s): waited exactly.
+            |r, s, w| r.is_ok() && s == [429, 200] && w == [secs(30)],
         )
         .await,
     );
@@ -873,7 +924,34 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             |r, s, w| {
                 r.is_ok()
                     && s == [429, 500, 200]
-                    && within(w, &[(secs(10), secs(11)), (secs(1), secs(2))])
+                    && w.first() == Some(&secs(10))
+                    && within(&w[1..], &[(secs(1), secs(2))])
+            },
+        )
+        .await,
+    );
+    emu.script(
+        endpoint::RESULTS,
+        (0..3).map(|_| MediaMagicError::RateLimited {
+            retry_after: Some(secs(1)),
+            body: None,
+        }),
+    );
+    rows.push(
+        row(
+            "GET results (429 x3, Retry-After 1 s: then backs off)",
+            emu,
+            &recorder,
+            client.results(&asset),
+            // Each wait is max(1 s, backoff step): 1 s, 1 to 2 s, then 2 to 4 s;
+            // waiting the hint alone would come back after 1 s every time.
+            |r, s, w| {
+                r.is_ok()
+                    && s == [429, 429, 429, 200]
+                    && w.len() == 3
+                    && hint_or_backoff(w[0], secs(1), (ms(500), secs(1)))
+                    && hint_or_backoff(w[1], secs(1), (secs(1), secs(2)))
+                    && hint_or_backoff(w[2], secs(1), (secs(2), secs(4)))
             },
         )
         .await,
@@ -901,7 +979,8 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             &recorder,
             client.results(&asset),
             |r, s, w| {
-                matches!(r, Err(MediaMagicError::BadGateway { body: Some(_) }))
+                matches!(r, Err(MediaMagicError::BadGateway { body })
+                    if detail_is(body.as_ref(), "The result blob could not be loaded"))
                     && s == [502, 502, 502, 502]
                     && within(
                         w,
@@ -925,7 +1004,8 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             &recorder,
             client.results(&asset),
             |r, s, w| {
-                matches!(r, Err(MediaMagicError::Other { status, .. }) if status.as_u16() == 503)
+                matches!(r, Err(MediaMagicError::Other { status, body })
+                    if status.as_u16() == 503 && body == "upstream unavailable")
                     && s == [503]
                     && w.is_empty()
             },
@@ -948,10 +1028,11 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.submit(&NewSubmission::new("https://media.example/a.mp4")),
-            |r, s, _| {
+            |r, s, w| {
                 matches!(r, Err(MediaMagicError::PlanNotAllowed { body })
                     if body.error_code == "plan_not_allowed" && body.bucket == "integrations_api")
                     && s == [402]
+                    && w.is_empty()
             },
         )
         .await,
@@ -962,11 +1043,15 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.submit(&NewSubmission::new("")),
-            |r, s, _| {
+            |r, s, w| {
                 matches!(r, Err(MediaMagicError::Validation { body })
-                    if body.error == "validation_error"
-                        && body.fields.iter().any(|f| f.field == "source_url"))
+                if body.error == "validation_error"
+                    && body.fields == [FieldError {
+                        field: "source_url".into(),
+                        message: "is required".into(),
+                    }])
                     && s == [422]
+                    && w.is_empty()
             },
         )
         .await,
@@ -977,7 +1062,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.submit(&first),
-            |r, s, _| matches!(r, Err(MediaMagicError::Conflict { .. })) && s == [409],
+            |r, s, w| already_submitted(r) && s == [409] && w.is_empty(),
         )
         .await,
     );
@@ -991,7 +1076,10 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             &recorder,
             client.submit(&NewSubmission::new("https://media.example/b.mp4")),
             |r, s, w| {
-                matches!(r, Err(MediaMagicError::Internal { .. })) && s == [500] && w.is_empty()
+                matches!(r, Err(MediaMagicError::Internal { body })
+                    if detail_is(body.as_ref(), "Storage error"))
+                    && s == [500]
+                    && w.is_empty()
             },
         )
         .await,
@@ -1002,7 +1090,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.submit(&NewSubmission::new("https://media.example/b.mp4")),
-            |r, s, _| matches!(r, Err(MediaMagicError::Conflict { .. })) && s == [409],
+            |r, s, w| already_submitted(r) && s == [409] && w.is_empty(),
         )
         .await,
     );
@@ -1019,7 +1107,11 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.submit(&NewSubmission::new("https://media.example/c.mp4")),
-            |r, s, w| r.is_ok() && s == [429, 201] && within(w, &[(secs(5), secs(5) + ms(500))]),
+            |r, s, w| {
+                r.as_ref().is_ok_and(|sub| sub.status == "queued")
+                    && s == [429, 201]
+                    && w == [secs(5)]
+            },
         )
         .await,
     );
@@ -1035,7 +1127,12 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             live.submit(&sandbox_field),
-            |r, s, _| matches!(r, Err(MediaMagicError::BadRequest { .. })) && s == [400],
+            |r, s, w| {
+                matches!(r, Err(MediaMagicError::BadRequest { body })
+                    if body.detail == "sandbox_only is a sandbox-only field and cannot be sent with a live key")
+                    && s == [400]
+                    && w.is_empty()
+            },
         )
         .await,
     );
@@ -1045,7 +1142,12 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             anonymous.results(&asset),
-            |r, s, _| matches!(r, Err(MediaMagicError::Unauthorized { .. })) && s == [401],
+            |r, s, w| {
+                matches!(r, Err(MediaMagicError::Unauthorized { body })
+                    if body.detail == "Missing API key")
+                    && s == [401]
+                    && w.is_empty()
+            },
         )
         .await,
     );
@@ -1055,7 +1157,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.submit_and_fetch(&first),
-            |r, s, _| matches!(r, Err(MediaMagicError::Conflict { .. })) && s == [409],
+            |r, s, w| already_submitted(r) && s == [409] && w.is_empty(),
         )
         .await,
     );
@@ -1066,7 +1168,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.retry_asset(&asset),
-            |r, s, _| r.is_ok() && s == [202],
+            |r, s, w| r.is_ok() && s == [202] && w.is_empty(),
         )
         .await,
     );
@@ -1076,7 +1178,12 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.retry_asset(&asset),
-            |r, s, _| matches!(r, Err(MediaMagicError::Conflict { .. })) && s == [409],
+            |r, s, w| {
+                matches!(r, Err(MediaMagicError::Conflict { body })
+                    if body.detail == "A retry is already in progress")
+                    && s == [409]
+                    && w.is_empty()
+            },
         )
         .await,
     );
@@ -1086,7 +1193,12 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.results(&asset),
-            |r, s, _| matches!(r, Err(MediaMagicError::NotFound { .. })) && s == [404],
+            |r, s, w| {
+                matches!(r, Err(MediaMagicError::NotFound { body })
+                    if body.detail == "Results are not available until the asset has finished processing")
+                    && s == [404]
+                    && w.is_empty()
+            },
         )
         .await,
     );
@@ -1096,7 +1208,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.delete_webhook("wh_1"),
-            |r, s, _| r.is_ok() && s == [204],
+            |r, s, w| r.is_ok() && s == [204] && w.is_empty(),
         )
         .await,
     );

@@ -22,6 +22,17 @@
 //!   `Idempotency-Key` chosen once per logical call, which makes that POST
 //!   safe to resend.
 //!
+//! What the key does not settle: a keyed create that gets a 5xx while its
+//! first attempt is still running on the server (a gateway that timed out
+//! with a 504 while the API goes on, say). The retry, sent under the same
+//! key, finds that key still in flight and gets a 409
+//! `IDEMPOTENCY_KEY_IN_USE`, which is never retried. The caller then sees a
+//! conflict although the dialog may well be created a moment later. A
+//! caller that must know resends later under the same key
+//! ([`OmiliaClient::create_dialog_with_key`]): once the first attempt is
+//! done, that answers 201 with the dialog it created, and never creates a
+//! second one.
+//!
 //! Where the documentation is silent, this module chooses (and the emulator
 //! enforces): the API key travels in an `X-API-Key` header, missing or wrong
 //! being a 401; `app_id` is the one required parameter of a new dialog; a
@@ -47,7 +58,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::watch;
 
-use crate::emulator::{Emulator, answer};
+use crate::emulator::{Emulator, Gate, answer};
 
 /// The header that carries the API key.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -432,8 +443,10 @@ pub struct OmiliaEmulator {
     keys: Mutex<HashMap<String, (Value, KeyState)>>,
     licenses: Mutex<Option<usize>>,
     after_creating: Mutex<VecDeque<OmiliaError>>,
+    before_creating: Mutex<VecDeque<OmiliaError>>,
     hold: watch::Sender<bool>,
     held: watch::Sender<usize>,
+    background: watch::Sender<usize>,
     next_id: AtomicU64,
 }
 
@@ -449,8 +462,10 @@ impl OmiliaEmulator {
             keys: Mutex::default(),
             licenses: Mutex::default(),
             after_creating: Mutex::default(),
+            before_creating: Mutex::default(),
             hold: watch::Sender::new(false),
             held: watch::Sender::new(0),
+            background: watch::Sender::new(0),
             next_id: AtomicU64::new(1),
         })
     }
@@ -465,6 +480,20 @@ impl OmiliaEmulator {
     /// the request anyway.
     pub fn fail_after_creating(&self, errors: impl IntoIterator<Item = OmiliaError>) {
         lock(&self.after_creating).extend(errors);
+    }
+
+    /// The next creations answer `errors` at once, in order, and go on in
+    /// the background (their key claimed, held like any other creation by
+    /// [`hold_creations`](Self::hold_creations)): a gateway that gave up
+    /// (a 504) while the API still works on the request.
+    pub fn fail_before_creating(&self, errors: impl IntoIterator<Item = OmiliaError>) {
+        lock(&self.before_creating).extend(errors);
+    }
+
+    /// Resolves once no creation goes on in the background (see
+    /// [`fail_before_creating`](Self::fail_before_creating)).
+    pub async fn background_done(&self) {
+        let _ = self.background.subscribe().wait_for(|n| *n == 0).await;
     }
 
     /// Holds every new creation in flight (its key claimed, nothing
@@ -495,8 +524,11 @@ impl OmiliaEmulator {
         lock(&self.exports).clone()
     }
 
-    /// 401 without the right `X-API-Key`, then the scripted fault, if any:
-    /// the response to serve instead of doing the work.
+    /// 401 without the right `X-API-Key`, then the gate every emulator
+    /// shares (a maintenance window and a quota, which Omilia does not
+    /// document and this emulator never sets unless a test does, then the
+    /// scripted fault, if any): the response to serve instead of doing the
+    /// work.
     fn admit(&self, endpoint: &str, headers: &HeaderMap) -> Option<Response> {
         let authorized = headers
             .get(API_KEY_HEADER)
@@ -505,8 +537,21 @@ impl OmiliaEmulator {
             let body = ErrorBody::coded("UNAUTHORIZED", "No valid API key provided");
             return Some(self.fail(endpoint, OmiliaError::Unauthorized { body }));
         }
-        let error = self.emulator.scripted(endpoint)?;
-        Some(self.fail(endpoint, error))
+        let gate = self.emulator.gate(
+            endpoint,
+            || OmiliaError::Server {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                body: ErrorBody::coded("MAINTENANCE", "Down for maintenance"),
+            },
+            // Omilia documents no rate-limit headers: the 429 states none.
+            |_| OmiliaError::TooManyRequests {
+                body: ErrorBody::coded("TOO_MANY_REQUESTS", "Too many requests"),
+            },
+        );
+        match gate {
+            Gate::Pass(_) => None,
+            Gate::Fail(error) => Some(self.fail(endpoint, error)),
+        }
     }
 
     fn fail(&self, endpoint: &str, error: OmiliaError) -> Response {
@@ -557,6 +602,30 @@ impl OmiliaEmulator {
                 keys.remove(key);
             }
         }
+    }
+
+    /// The work of a creation whose key (if any) is claimed: waits while
+    /// creations are held, creates, and settles the key.
+    async fn create_claimed(
+        &self,
+        key: Option<&str>,
+        request: &Value,
+        app_id: String,
+        language: Option<String>,
+    ) -> Result<Dialog, OmiliaError> {
+        if key.is_some() {
+            let mut hold = self.hold.subscribe();
+            if *hold.borrow_and_update() {
+                self.held.send_modify(|held| *held += 1);
+                let _ = hold.wait_for(|hold| !hold).await;
+                self.held.send_modify(|held| *held -= 1);
+            }
+        }
+        let created = self.create(app_id, language);
+        if let Some(key) = key {
+            self.settle(key, request, created.as_ref().ok());
+        }
+        created
     }
 
     /// Creates a dialog, if a license is free.
@@ -616,17 +685,23 @@ async fn create_dialog(State(api): Shared, headers: HeaderMap, body: String) -> 
             }
             Claim::Conflict(error) => return api.fail(ENDPOINT, error),
         }
-        let mut hold = api.hold.subscribe();
-        if *hold.borrow_and_update() {
-            api.held.send_modify(|held| *held += 1);
-            let _ = hold.wait_for(|hold| !hold).await;
-            api.held.send_modify(|held| *held -= 1);
-        }
     }
-    let created = api.create(app_id, language);
-    if let Some(key) = &key {
-        api.settle(key, &request, created.as_ref().ok());
+    let early = lock(&api.before_creating).pop_front();
+    if let Some(error) = early {
+        // Answered now; the creation goes on regardless.
+        api.background.send_modify(|n| *n += 1);
+        let worker = Arc::clone(&api);
+        tokio::spawn(async move {
+            let _ = worker
+                .create_claimed(key.as_deref(), &request, app_id, language)
+                .await;
+            worker.background.send_modify(|n| *n -= 1);
+        });
+        return api.fail(ENDPOINT, error);
     }
+    let created = api
+        .create_claimed(key.as_deref(), &request, app_id, language)
+        .await;
     match created {
         Ok(dialog) => match lock(&api.after_creating).pop_front() {
             Some(error) => api.fail(ENDPOINT, error),
@@ -785,7 +860,12 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             racing,
-            |r, s, w| coded(r, "IDEMPOTENCY_KEY_IN_USE") && s == [409, 201] && w.is_empty(),
+            |r, s, w| {
+                matches!(r, Err(OmiliaError::Conflict { .. }))
+                    && coded(r, "IDEMPOTENCY_KEY_IN_USE")
+                    && s == [409, 201]
+                    && w.is_empty()
+            },
         )
         .await,
     );
@@ -801,6 +881,39 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             |r, s, w| {
                 r.is_ok()
                     && s == [500, 201]
+                    && w.len() == 1
+                    && is_documented_backoff(w)
+                    && api.dialogs().len() == before + 1
+            },
+        )
+        .await,
+    );
+    // The gateway gives up (504) while the creation still runs: the retry
+    // finds the key in flight, a 409 that is never retried, and the dialog
+    // is created all the same.
+    api.hold_creations();
+    api.fail_before_creating([OmiliaError::Server {
+        status: StatusCode::GATEWAY_TIMEOUT,
+        body: ErrorBody::coded("GATEWAY_TIMEOUT", "The upstream timed out"),
+    }]);
+    let before = api.dialogs().len();
+    let fourth = NewDialog::of("collections");
+    let timed_out = async {
+        let result = client.create_dialog_with_key(&fourth, "k3").await;
+        api.release_creations();
+        api.background_done().await;
+        result
+    };
+    rows.push(
+        row(
+            "POST /dialogs (k3: 504 while creating, then 409)",
+            emu,
+            &recorder,
+            timed_out,
+            |r, s, w| {
+                matches!(r, Err(OmiliaError::Conflict { .. }))
+                    && coded(r, "IDEMPOTENCY_KEY_IN_USE")
+                    && s == [504, 409]
                     && w.len() == 1
                     && is_documented_backoff(w)
                     && api.dialogs().len() == before + 1
@@ -855,7 +968,11 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             stranger.get_dialog(&first),
-            |r, s, _| matches!(r, Err(OmiliaError::Unauthorized { .. })) && s == [401],
+            |r, s, _| {
+                matches!(r, Err(OmiliaError::Unauthorized { .. }))
+                    && coded(r, "UNAUTHORIZED")
+                    && s == [401]
+            },
         )
         .await,
     );
@@ -902,10 +1019,11 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
         )
         .await,
     );
-    emu.script(
-        "GET /dialogs/{id}",
-        (0..5).map(|_| OmiliaError::server(503)),
-    );
+    let unavailable = || OmiliaError::Server {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        body: ErrorBody::coded("SERVICE_UNAVAILABLE", "Try again later"),
+    };
+    emu.script("GET /dialogs/{id}", (0..5).map(|_| unavailable()));
     rows.push(
         row(
             &format!("GET {path} (503 x5: gives up)"),
@@ -913,7 +1031,8 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             &recorder,
             client.get_dialog(&first),
             |r, s, w| {
-                matches!(r, Err(OmiliaError::Server { .. }))
+                matches!(r, Err(OmiliaError::Server { status, .. }) if *status == 503)
+                    && coded(r, "SERVICE_UNAVAILABLE")
                     && s == [503; 5]
                     && w.len() == 4
                     && is_documented_backoff(w)
@@ -931,14 +1050,25 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
         )
         .await,
     );
-    emu.script("POST /dialogs/{id}/export", [OmiliaError::server(500)]);
+    emu.script(
+        "POST /dialogs/{id}/export",
+        [OmiliaError::Server {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            body: ErrorBody::coded("INTERNAL_ERROR", "The export may have started"),
+        }],
+    );
     rows.push(
         row(
             &format!("POST {path}/export (500; not atomic: not resent)"),
             emu,
             &recorder,
             client.export_dialog(&first),
-            |r, s, w| matches!(r, Err(OmiliaError::Server { .. })) && s == [500] && w.is_empty(),
+            |r, s, w| {
+                matches!(r, Err(OmiliaError::Server { status, .. }) if *status == 500)
+                    && coded(r, "INTERNAL_ERROR")
+                    && s == [500]
+                    && w.is_empty()
+            },
         )
         .await,
     );
@@ -984,13 +1114,17 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             emu,
             &recorder,
             client.export_and_delete(&NewDialog::of("survey")),
-            |r, s, _| coded(r, "EXPORT_FAILED") && s == [201, 402],
+            |r, s, _| {
+                matches!(r, Err(OmiliaError::RequestFailed { .. }))
+                    && coded(r, "EXPORT_FAILED")
+                    && s == [201, 402]
+            },
         )
         .await,
     );
-    // A port nobody listens on: the connection is refused before anything
-    // is sent, which is safe to resend even for the export.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    // A port reserved but never listening: the connection is refused
+    // before anything is sent, which is safe to resend even for the export.
+    let (closed, _reserved) = crate::emulator::refused_addr()?;
     let offline = OmiliaClient::new(
         format!("http://{closed}"),
         DEMO_API_KEY,

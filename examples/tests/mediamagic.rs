@@ -1,13 +1,15 @@
 //! The MediaMagic Integrations API end to end: the real client over real
 //! HTTP on loopback against the emulator, under tokio's paused clock. For
 //! every documented status: retried or not as documented, the documented
-//! waits (`Retry-After` never shortened, jittered backoff within its
-//! bounds), and the right variant with its typed body.
+//! waits (a 429 waits the larger of `Retry-After` and the jittered backoff
+//! step, exactly; backoff within its bounds), and the right variant with its
+//! typed body.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use apifault::{ApiError, Retry};
+use apifault_examples::emulator::refused_addr;
 use apifault_examples::mediamagic::{
     ErrorDetail, FieldError, LIVE_KEY, MAX_INLINE_BYTES, MediaMagicClient, MediaMagicEmulator,
     MediaMagicError, NewSubmission, PlanError, RateLimitBody, SANDBOX_KEY, SandboxOnly, Submission,
@@ -69,6 +71,26 @@ fn assert_within(waits: &[Duration], bounds: &[(Duration, Duration)]) {
     }
 }
 
+/// A retry after a 429 carrying `hint` waits the larger of the hint and the
+/// jittered backoff step `[low, high]`: exactly the hint when it is at least
+/// `high`, else within `[max(hint, low), high]`.
+fn assert_hint_or_backoff(waits: &[Duration], hint: Duration, steps: &[(Duration, Duration)]) {
+    assert_eq!(waits.len(), steps.len(), "waits {waits:?}, steps {steps:?}");
+    for (&wait, &(low, high)) in waits.iter().zip(steps) {
+        if hint >= high {
+            assert_eq!(
+                wait, hint,
+                "hint {hint:?} over the step [{low:?}, {high:?}]"
+            );
+        } else {
+            assert!(
+                hint.max(low) <= wait && wait <= high,
+                "{wait:?} is not max({hint:?}, a step in [{low:?}, {high:?}])"
+            );
+        }
+    }
+}
+
 /// The jittered backoff of the documented policy (equal jitter from 1 s):
 /// retry n waits between half and all of 2^(n-1) s.
 fn backoff(retries: u32) -> Vec<(Duration, Duration)> {
@@ -105,7 +127,7 @@ fn rate_limited(retry_after: Option<u64>) -> MediaMagicError {
     }
 }
 
-type Check = fn(&MediaMagicError) -> bool;
+type Make = fn() -> MediaMagicError;
 
 #[tokio::test(start_paused = true)]
 async fn documented_4xx_are_never_retried_and_keep_their_typed_bodies() {
@@ -113,97 +135,52 @@ async fn documented_4xx_are_never_retried_and_keep_their_typed_bodies() {
         client, api, waits, ..
     } = setup().await;
     let id = asset(&client, "https://media.example/one.mp4").await;
-    let cases: Vec<(u16, MediaMagicError, Check)> = vec![
-        (
-            400,
-            MediaMagicError::BadRequest {
-                body: detail("No delivery destination"),
+    let cases: [(u16, Make); 9] = [
+        (400, || MediaMagicError::BadRequest {
+            body: detail("No delivery destination"),
+        }),
+        (401, || MediaMagicError::Unauthorized {
+            body: detail("API key revoked"),
+        }),
+        (402, || MediaMagicError::PlanNotAllowed {
+            body: PlanError {
+                error_code: "plan_not_allowed".into(),
+                bucket: "integrations_api".into(),
+                message: "Upgrade to use the API".into(),
             },
-            |e| matches!(e, MediaMagicError::BadRequest { body } if *body == detail("No delivery destination")),
-        ),
-        (
-            401,
-            MediaMagicError::Unauthorized {
-                body: detail("API key revoked"),
-            },
-            |e| matches!(e, MediaMagicError::Unauthorized { body } if *body == detail("API key revoked")),
-        ),
-        (
-            402,
-            MediaMagicError::PlanNotAllowed {
-                body: PlanError {
-                    error_code: "plan_not_allowed".into(),
-                    bucket: "integrations_api".into(),
-                    message: "Upgrade to use the API".into(),
-                },
-            },
-            |e| {
-                matches!(e, MediaMagicError::PlanNotAllowed { body }
-                    if body.error_code == "plan_not_allowed"
-                        && body.bucket == "integrations_api"
-                        && body.message == "Upgrade to use the API")
-            },
-        ),
-        (
-            403,
-            MediaMagicError::Forbidden {
-                body: ErrorDetail::new("Invalid blob path"),
-            },
-            |e| {
-                matches!(e, MediaMagicError::Forbidden { body }
-                    if body.detail == "Invalid blob path" && body.docs_url.is_none())
-            },
-        ),
-        (
-            404,
-            MediaMagicError::NotFound {
-                body: detail("Not found in your workspace"),
-            },
-            |e| matches!(e, MediaMagicError::NotFound { body } if body.detail == "Not found in your workspace"),
-        ),
-        (
-            409,
-            MediaMagicError::Conflict {
-                body: detail("Not retryable"),
-            },
-            |e| matches!(e, MediaMagicError::Conflict { body } if body.detail == "Not retryable"),
-        ),
-        (
-            413,
-            MediaMagicError::PayloadTooLarge {
-                body: detail("Use the presigned upload URL"),
-            },
-            |e| matches!(e, MediaMagicError::PayloadTooLarge { body } if body.detail == "Use the presigned upload URL"),
-        ),
-        (
-            415,
-            MediaMagicError::UnsupportedMediaType {
-                body: detail("Content type does not match the file"),
-            },
-            |e| matches!(e, MediaMagicError::UnsupportedMediaType { body } if body.detail.contains("does not match")),
-        ),
-        (
-            422,
-            MediaMagicError::Validation {
-                body: ValidationError::new(vec![FieldError {
-                    field: "source_url".into(),
-                    message: "is required".into(),
-                }]),
-            },
-            |e| {
-                matches!(e, MediaMagicError::Validation { body }
-                    if body.error == "validation_error" && body.fields[0].field == "source_url")
-            },
-        ),
+        }),
+        // Without `docs_url`: the field is optional.
+        (403, || MediaMagicError::Forbidden {
+            body: ErrorDetail::new("Invalid blob path"),
+        }),
+        (404, || MediaMagicError::NotFound {
+            body: detail("Not found in your workspace"),
+        }),
+        (409, || MediaMagicError::Conflict {
+            body: detail("Not retryable"),
+        }),
+        (413, || MediaMagicError::PayloadTooLarge {
+            body: detail("Use the presigned upload URL"),
+        }),
+        (415, || MediaMagicError::UnsupportedMediaType {
+            body: detail("Content type does not match the file"),
+        }),
+        (422, || MediaMagicError::Validation {
+            body: ValidationError::new(vec![FieldError {
+                field: "source_url".into(),
+                message: "is required".into(),
+            }]),
+        }),
     ];
-    for (code, error, check) in cases {
+    for (code, make) in cases {
         api.emulator.clear_hits();
-        api.emulator.script(endpoint::RESULTS, [error]);
+        api.emulator.script(endpoint::RESULTS, [make()]);
         let started = Instant::now();
         // GET is idempotent: only the classification stops a retry here.
         let e = client.results(&id).await.unwrap_err();
         assert_eq!(e.status().map(|s| s.as_u16()), Some(code), "{e:?}");
-        assert!(check(&e), "{code}: {e:?}");
+        // The same variant with the same body, decoded from the wire.
+        assert_eq!(format!("{e:?}"), format!("{:?}", make()), "{code}");
         assert_eq!(e.retry(), Retry::Never, "{code}");
         assert_eq!(
             api.emulator.hits_of(endpoint::RESULTS),
@@ -226,8 +203,13 @@ async fn no_key_and_a_bad_key_are_401_with_a_detail_body() {
     let MediaMagicError::Unauthorized { body } = &e else {
         panic!("{e:?}")
     };
-    assert_eq!(body.detail, "Missing API key");
-    assert!(body.docs_url.is_some());
+    assert_eq!(
+        *body,
+        ErrorDetail {
+            detail: "Missing API key".into(),
+            docs_url: Some("https://docs.mediamagic.invalid/errors#authentication".into()),
+        }
+    );
 
     let forged = MediaMagicClient::new(base, "not-a-key", documented_policy());
     for e in [
@@ -393,7 +375,7 @@ async fn results_are_404_until_the_asset_finished_then_200() {
 
     let e = client.results("ast_999").await.unwrap_err();
     assert!(
-        matches!(&e, MediaMagicError::NotFound { body } if body.detail.contains("workspace")),
+        matches!(&e, MediaMagicError::NotFound { body } if body.detail == "Asset not found in your workspace"),
         "{e:?}"
     );
 }
@@ -418,9 +400,19 @@ async fn an_asset_retry_is_202_then_409_while_it_is_in_progress() {
     assert!(waits.take().is_empty());
 
     tokio::time::advance(secs(60)).await;
+    api.emulator.clear_hits();
     client.retry_asset(&id).await.unwrap();
     let e = client.retry_asset("ast_999").await.unwrap_err();
-    assert!(matches!(e, MediaMagicError::NotFound { .. }), "{e:?}");
+    assert!(
+        matches!(&e, MediaMagicError::NotFound { body } if body.detail == "Asset not found in your workspace"),
+        "{e:?}"
+    );
+    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    assert_eq!(
+        statuses,
+        [202, 404],
+        "a finished asset may be retried again"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -428,7 +420,11 @@ async fn deleting_a_webhook_is_204_then_404() {
     let Setup { client, api, .. } = setup().await;
     client.delete_webhook("wh_1").await.unwrap();
     let e = client.delete_webhook("wh_1").await.unwrap_err();
-    assert!(matches!(e, MediaMagicError::NotFound { .. }), "{e:?}");
+    assert!(
+        matches!(&e, MediaMagicError::NotFound { body }
+            if body.detail == "Webhook subscription not found in your workspace"),
+        "{e:?}"
+    );
     let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
     assert_eq!(statuses, [204, 404]);
 }
@@ -443,11 +439,9 @@ async fn a_429_waits_retry_after_then_succeeds() {
         .script(endpoint::RESULTS, [rate_limited(Some(30))]);
     let started = Instant::now();
     assert!(client.results(&id).await.is_ok());
-    // Never earlier than asked; the policy's jitter spreads clients told the
-    // same reset by up to one base (1 s) above it.
-    assert_within(&waits.take(), &[(secs(30), secs(31))]);
-    let elapsed = started.elapsed();
-    assert!(elapsed >= secs(30) && elapsed <= secs(31), "{elapsed:?}");
+    // The hint is above the first backoff step (at most 1 s): it is the wait.
+    assert_eq!(waits.take(), [secs(30)]);
+    assert_eq!(started.elapsed(), secs(30));
     assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 2);
 }
 
@@ -463,7 +457,7 @@ async fn a_429_then_a_500_waits_retry_after_then_backs_off() {
     );
     assert!(client.results(&id).await.is_ok());
     let taken = waits.take();
-    assert_within(&taken[..1], &[(secs(10), secs(11))]);
+    assert_eq!(taken.first(), Some(&secs(10)), "{taken:?}");
     assert_within(&taken[1..], &backoff(3)[1..]);
     assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 4);
 }
@@ -478,6 +472,25 @@ async fn a_429_without_retry_after_backs_off_with_jitter() {
         .script(endpoint::RESULTS, [rate_limited(None), rate_limited(None)]);
     assert!(client.results(&id).await.is_ok());
     assert_within(&waits.take(), &backoff(2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_with_a_retry_after_below_the_backoff_step_backs_off() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    api.emulator.script(
+        endpoint::RESULTS,
+        [rate_limited(Some(0)), rate_limited(Some(1))],
+    );
+    assert!(client.results(&id).await.is_ok());
+    let taken = waits.take();
+    // `Retry-After: 0` is no reason to come back at once: the step wins.
+    assert_hint_or_backoff(&taken[..1], secs(0), &backoff(1));
+    assert!(taken[0] >= ms(500), "{taken:?}");
+    assert_hint_or_backoff(&taken[1..], secs(1), &backoff(2)[1..]);
+    assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 3);
 }
 
 #[tokio::test(start_paused = true)]
@@ -497,9 +510,12 @@ async fn persistent_429s_surface_retry_after_and_the_typed_body() {
         body.as_ref().map(|b| b.error.as_str()),
         Some("Rate limit exceeded: 60 requests per minute")
     );
-    assert_eq!(e.retry(), Retry::After);
+    assert_eq!(e.retry(), Retry::Backoff, "wait Retry-After, then back off");
     assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 4, "three retries");
-    assert_within(&waits.take(), &[(secs(2), secs(2) + ms(200)); 3]);
+    // max(2 s, step): 2 s (step <= 1 s), 2 s (step <= 2 s), then 2 to 4 s.
+    let taken = waits.take();
+    assert_hint_or_backoff(&taken, secs(2), &backoff(3));
+    assert_eq!(taken[..2], [secs(2), secs(2)]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -532,7 +548,8 @@ async fn the_quota_answers_429_with_retry_after_and_the_client_waits_it_out() {
     assert!(client.results(&id).await.is_ok(), "the 429 was waited out");
     let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
     assert_eq!(statuses, [201, 200, 429, 200]);
-    assert_within(&waits.take(), &[(secs(20), secs(21))]);
+    // The window's reset, announced as `Retry-After`, is the wait.
+    assert_eq!(waits.take(), [secs(20)]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -653,12 +670,18 @@ async fn a_submission_that_failed_after_applying_exists_so_resending_would_confl
     api.script_after_applying(endpoint::SUBMIT, [internal()]);
     let submission = NewSubmission::new("https://media.example/one.mp4");
     let e = client.submit(&submission).await.unwrap_err();
-    assert!(matches!(e, MediaMagicError::Internal { .. }), "{e:?}");
+    assert!(
+        matches!(&e, MediaMagicError::Internal { body: Some(body) } if body.detail == "Storage error"),
+        "{e:?}"
+    );
     assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1, "not resent");
     // The failed call did apply: the asset is there, a second send is a 409.
     assert!(client.results("ast_1").await.is_ok());
     let e = client.submit(&submission).await.unwrap_err();
-    assert!(matches!(e, MediaMagicError::Conflict { .. }), "{e:?}");
+    assert!(
+        matches!(&e, MediaMagicError::Conflict { body } if body.detail == "Already submitted"),
+        "{e:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -675,7 +698,7 @@ async fn a_submission_is_resent_after_a_429_which_applied_nothing() {
     assert_eq!(submission.status, "queued");
     let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
     assert_eq!(statuses, [429, 201]);
-    assert_within(&waits.take(), &[(secs(5), secs(5) + ms(500))]);
+    assert_eq!(waits.take(), [secs(5)]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -686,8 +709,12 @@ async fn an_asset_retry_is_not_resent_after_a_500_but_is_after_a_429() {
     let id = asset(&client, "https://media.example/one.mp4").await;
     api.emulator.script(endpoint::RETRY_ASSET, [internal()]);
     let e = client.retry_asset(&id).await.unwrap_err();
-    assert!(matches!(e, MediaMagicError::Internal { .. }), "{e:?}");
+    assert!(
+        matches!(&e, MediaMagicError::Internal { body: Some(body) } if body.detail == "Storage error"),
+        "{e:?}"
+    );
     assert_eq!(api.emulator.hits_of(endpoint::RETRY_ASSET), 1);
+    assert!(waits.take().is_empty());
 
     api.emulator.clear_hits();
     api.emulator
@@ -695,7 +722,7 @@ async fn an_asset_retry_is_not_resent_after_a_500_but_is_after_a_429() {
     client.retry_asset(&id).await.unwrap();
     let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
     assert_eq!(statuses, [429, 202]);
-    assert_within(&waits.take(), &[(secs(3), secs(3) + ms(300))]);
+    assert_eq!(waits.take(), [secs(3)]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -722,7 +749,10 @@ async fn submit_then_fetch_stops_at_the_first_error() {
     // Already submitted: the results are never asked for.
     api.emulator.clear_hits();
     let e = client.submit_and_fetch(&submission).await.unwrap_err();
-    assert!(matches!(e, MediaMagicError::Conflict { .. }), "{e:?}");
+    assert!(
+        matches!(&e, MediaMagicError::Conflict { body } if body.detail == "Already submitted"),
+        "{e:?}"
+    );
     assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1);
     assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 0);
 
@@ -731,7 +761,10 @@ async fn submit_then_fetch_stops_at_the_first_error() {
     api.emulator.script(endpoint::SUBMIT, [internal()]);
     let other = NewSubmission::new("https://media.example/interview.mp4");
     let e = client.submit_and_fetch(&other).await.unwrap_err();
-    assert!(matches!(e, MediaMagicError::Internal { .. }), "{e:?}");
+    assert!(
+        matches!(&e, MediaMagicError::Internal { body: Some(body) } if body.detail == "Storage error"),
+        "{e:?}"
+    );
     assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1);
     assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 0);
 
@@ -739,16 +772,19 @@ async fn submit_then_fetch_stops_at_the_first_error() {
     api.emulator.clear_hits();
     api.set_processing(secs(60));
     let e = client.submit_and_fetch(&other).await.unwrap_err();
-    assert!(matches!(e, MediaMagicError::NotFound { .. }), "{e:?}");
+    assert!(
+        matches!(&e, MediaMagicError::NotFound { body } if body.detail.contains("finished processing")),
+        "{e:?}"
+    );
     let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
     assert_eq!(statuses, [201, 404]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_refused_connection_is_a_transport_error_retried_with_backoff_even_for_a_post() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener);
+    // Held until the end: refused, and no parallel test can take the port.
+    let (addr, _socket) = refused_addr().expect("a refused address");
+    let base = format!("http://{addr}");
     let waits = Recorder::default();
     let client = MediaMagicClient::new(base, SANDBOX_KEY, waits.attach(documented_policy()));
     let e = client.results("ast_1").await.unwrap_err();
@@ -765,4 +801,43 @@ async fn a_refused_connection_is_a_transport_error_retried_with_backoff_even_for
         .unwrap_err();
     assert!(e.safe_to_resend(), "{e:?}");
     assert_within(&waits.take(), &backoff(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_key_is_checked_before_the_shared_quota_and_maintenance() {
+    let Setup {
+        base,
+        client,
+        api,
+        waits,
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    api.emulator.enforce(apifault_examples::emulator::Quota {
+        limit: 1,
+        window: secs(20),
+    });
+    let anonymous = MediaMagicClient::without_key(base, waits.attach(documented_policy()));
+    let e = anonymous.results(&id).await.unwrap_err();
+    assert!(matches!(e, MediaMagicError::Unauthorized { .. }), "{e:?}");
+    // The 401 did not count: the quota's one request is still there.
+    assert!(client.results(&id).await.is_ok());
+    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    assert_eq!(statuses, [201, 401, 200]);
+    assert!(waits.take().is_empty());
+
+    // Maintenance is not documented: what a gateway would answer, an
+    // undocumented 503, served after the key check and never retried.
+    tokio::time::advance(secs(20)).await;
+    api.emulator.clear_hits();
+    api.emulator.maintenance_for(secs(60));
+    let e = anonymous.results(&id).await.unwrap_err();
+    assert!(matches!(e, MediaMagicError::Unauthorized { .. }), "{e:?}");
+    let e = client.results(&id).await.unwrap_err();
+    assert!(
+        matches!(&e, MediaMagicError::Other { status, .. } if status.as_u16() == 503),
+        "{e:?}"
+    );
+    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    assert_eq!(statuses, [401, 503]);
+    assert!(waits.take().is_empty());
 }
