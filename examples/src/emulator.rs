@@ -184,6 +184,11 @@ impl<E> Emulator<E> {
         lock(&self.hits).clone()
     }
 
+    /// The status of every request so far, in order.
+    pub fn statuses(&self) -> Vec<u16> {
+        lock(&self.hits).iter().map(|hit| hit.status).collect()
+    }
+
     /// How many requests `endpoint` received.
     pub fn hits_of(&self, endpoint: &str) -> usize {
         lock(&self.hits)

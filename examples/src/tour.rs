@@ -73,7 +73,7 @@ where
     emulator.clear_hits();
     let _ = recorder.take();
     let result = future.await;
-    let statuses: Vec<u16> = emulator.hits().iter().map(|hit| hit.status).collect();
+    let statuses: Vec<u16> = emulator.statuses();
     let waits = recorder.take();
     let as_documented = check(&result, &statuses, &waits);
     // Requests that reached the emulator during the call (a sequence

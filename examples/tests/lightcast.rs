@@ -49,13 +49,7 @@ impl Setup {
     /// The statuses answered since the last call, forgetting them, and the
     /// waits the policy took.
     fn take(&self) -> (Vec<u16>, Vec<Duration>) {
-        let statuses = self
-            .api
-            .emulator
-            .hits()
-            .iter()
-            .map(|hit| hit.status)
-            .collect();
+        let statuses = self.api.emulator.statuses();
         self.api.emulator.clear_hits();
         (statuses, self.recorder.take())
     }

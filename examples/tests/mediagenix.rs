@@ -33,7 +33,7 @@ fn server(code: u16) -> OnDemandError {
 }
 
 fn statuses(api: &OnDemandEmulator) -> Vec<u16> {
-    api.emulator.hits().iter().map(|h| h.status).collect()
+    api.emulator.statuses()
 }
 
 #[tokio::test(start_paused = true)]

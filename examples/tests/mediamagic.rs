@@ -388,7 +388,7 @@ async fn an_asset_retry_is_202_then_409_while_it_is_in_progress() {
     let id = asset(&client, "https://media.example/one.mp4").await;
     api.set_processing(secs(60));
     client.retry_asset(&id).await.unwrap();
-    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    let statuses: Vec<u16> = api.emulator.statuses();
     assert_eq!(statuses, [201, 202]);
 
     let e = client.retry_asset(&id).await.unwrap_err();
@@ -407,7 +407,7 @@ async fn an_asset_retry_is_202_then_409_while_it_is_in_progress() {
         matches!(&e, MediaMagicError::NotFound { body } if body.detail == "Asset not found in your workspace"),
         "{e:?}"
     );
-    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    let statuses: Vec<u16> = api.emulator.statuses();
     assert_eq!(
         statuses,
         [202, 404],
@@ -425,7 +425,7 @@ async fn deleting_a_webhook_is_204_then_404() {
             if body.detail == "Webhook subscription not found in your workspace"),
         "{e:?}"
     );
-    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    let statuses: Vec<u16> = api.emulator.statuses();
     assert_eq!(statuses, [204, 404]);
 }
 
@@ -546,7 +546,7 @@ async fn the_quota_answers_429_with_retry_after_and_the_client_waits_it_out() {
     });
     assert!(client.results(&id).await.is_ok());
     assert!(client.results(&id).await.is_ok(), "the 429 was waited out");
-    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    let statuses: Vec<u16> = api.emulator.statuses();
     assert_eq!(statuses, [201, 200, 429, 200]);
     // The window's reset, announced as `Retry-After`, is the wait.
     assert_eq!(waits.take(), [secs(20)]);
@@ -696,7 +696,7 @@ async fn a_submission_is_resent_after_a_429_which_applied_nothing() {
         .await
         .unwrap();
     assert_eq!(submission.status, "queued");
-    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    let statuses: Vec<u16> = api.emulator.statuses();
     assert_eq!(statuses, [429, 201]);
     assert_eq!(waits.take(), [secs(5)]);
 }
@@ -720,7 +720,7 @@ async fn an_asset_retry_is_not_resent_after_a_500_but_is_after_a_429() {
     api.emulator
         .script(endpoint::RETRY_ASSET, [rate_limited(Some(3))]);
     client.retry_asset(&id).await.unwrap();
-    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    let statuses: Vec<u16> = api.emulator.statuses();
     assert_eq!(statuses, [429, 202]);
     assert_eq!(waits.take(), [secs(3)]);
 }
@@ -733,7 +733,7 @@ async fn deleting_a_webhook_is_retried_on_502() {
     api.emulator
         .script(endpoint::DELETE_WEBHOOK, [bad_gateway()]);
     client.delete_webhook("wh_1").await.unwrap();
-    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    let statuses: Vec<u16> = api.emulator.statuses();
     assert_eq!(statuses, [502, 204]);
     assert_within(&waits.take(), &backoff(1));
 }
@@ -776,7 +776,7 @@ async fn submit_then_fetch_stops_at_the_first_error() {
         matches!(&e, MediaMagicError::NotFound { body } if body.detail.contains("finished processing")),
         "{e:?}"
     );
-    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    let statuses: Vec<u16> = api.emulator.statuses();
     assert_eq!(statuses, [201, 404]);
 }
 
@@ -821,7 +821,7 @@ async fn the_key_is_checked_before_the_shared_quota_and_maintenance() {
     assert!(matches!(e, MediaMagicError::Unauthorized { .. }), "{e:?}");
     // The 401 did not count: the quota's one request is still there.
     assert!(client.results(&id).await.is_ok());
-    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    let statuses: Vec<u16> = api.emulator.statuses();
     assert_eq!(statuses, [201, 401, 200]);
     assert!(waits.take().is_empty());
 
@@ -837,7 +837,7 @@ async fn the_key_is_checked_before_the_shared_quota_and_maintenance() {
         matches!(&e, MediaMagicError::Other { status, .. } if status.as_u16() == 503),
         "{e:?}"
     );
-    let statuses: Vec<u16> = api.emulator.hits().iter().map(|h| h.status).collect();
+    let statuses: Vec<u16> = api.emulator.statuses();
     assert_eq!(statuses, [401, 503]);
     assert!(waits.take().is_empty());
 }

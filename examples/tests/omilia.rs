@@ -48,7 +48,7 @@ async fn harness() -> Harness {
 
 impl Harness {
     fn statuses(&self) -> Vec<u16> {
-        self.api.emulator.hits().iter().map(|h| h.status).collect()
+        self.api.emulator.statuses()
     }
 
     fn statuses_of(&self, endpoint: &str) -> Vec<u16> {
