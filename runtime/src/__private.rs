@@ -338,3 +338,86 @@ macro_rules! __apifault_if_axum_off {
 }
 #[cfg(not(feature = "axum"))]
 pub use crate::__apifault_if_axum_off as if_axum;
+
+/// Whether any value of the header `name`, trimmed, equals `expected`
+/// ASCII-case-insensitively: a `when(header = "Name: value")` condition.
+pub fn header_is(headers: &HeaderMap, name: &HeaderName, expected: &str) -> bool {
+    headers.get_all(name).iter().any(|value| {
+        value
+            .as_bytes()
+            .trim_ascii()
+            .eq_ignore_ascii_case(expected.as_bytes())
+    })
+}
+
+/// The body's error code for `when(code = …)` conditions, read at most
+/// once per response, and only when a condition asks.
+pub struct ErrorCode<'a> {
+    body: &'a [u8],
+    pointers: &'a [&'a str],
+    read: Option<Option<String>>,
+}
+
+impl<'a> ErrorCode<'a> {
+    #[inline]
+    pub fn new(body: &'a [u8], pointers: &'a [&'a str]) -> Self {
+        ErrorCode {
+            body,
+            pointers,
+            read: None,
+        }
+    }
+
+    pub fn is_one_of(&mut self, codes: &[&str]) -> bool {
+        let (body, pointers) = (self.body, self.pointers);
+        let code = self
+            .read
+            .get_or_insert_with(|| crate::response::error_code(body, pointers));
+        code.as_deref().is_some_and(|code| codes.contains(&code))
+    }
+}
+
+/// The server's own retry decision (`X-Should-Retry: true|false`).
+#[inline]
+pub fn should_retry(headers: &HeaderMap, name: &HeaderName) -> Option<bool> {
+    crate::headers::should_retry(headers, name)
+}
+
+/// `retry()` of a variant with a `should_retry` field: the server's word,
+/// where it gave one, overrides the variant's.
+#[inline]
+pub fn obey_server(retry: Retry, said: Option<bool>) -> Retry {
+    match said {
+        None => retry,
+        Some(false) => Retry::Never,
+        Some(true) if retry == Retry::Never => Retry::Backoff,
+        Some(true) => retry,
+    }
+}
+
+/// A variant's `default_wait`, where the response gave no hint.
+#[inline]
+pub fn hint_or(hint: Option<Duration>, default: Duration) -> Option<Duration> {
+    Some(hint.unwrap_or(default))
+}
+
+/// An `#[api(should_retry)]` field.
+#[diagnostic::on_unimplemented(
+    message = "`#[api(should_retry)]` cannot hold the server's retry decision in a field of type `{Self}`",
+    label = "use `Option<bool>` here: the server may not say"
+)]
+pub trait ShouldRetryField {
+    fn from_said(said: Option<bool>) -> Self;
+    fn said(&self) -> Option<bool>;
+}
+
+impl ShouldRetryField for Option<bool> {
+    #[inline]
+    fn from_said(said: Option<bool>) -> Self {
+        said
+    }
+    #[inline]
+    fn said(&self) -> Option<bool> {
+        *self
+    }
+}

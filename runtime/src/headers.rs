@@ -197,9 +197,15 @@ pub fn retry_after(headers: &HeaderMap, names: &[HeaderName]) -> Option<Duration
 /// Only the first value of each header is read. A header that is absent or
 /// unreadable passes the turn to the next name, so a list like
 /// `["Ratelimit-Reset", "Retry-After"]` falls back as a reader expects.
-/// The name `RateLimit` is the IETF structured field, whose reset (`t`, or
-/// `reset` in the draft-07 dictionary) is the hint; every other name is read
-/// by [`parse_retry_after`].
+///
+/// - `Retry-After` is read by [`parse_retry_after`]: delay-seconds or an
+///   HTTP-date.
+/// - `RateLimit` is the IETF structured field, whose reset (`t`, or `reset`
+///   in the draft-07 dictionary) is the hint.
+/// - Every other name is a rate-limit reset, read as [`rate_limit`] reads
+///   `X-RateLimit-Reset`: delta-seconds, or, for a number of 1,000,000,000
+///   or more, the Unix time of the reset (GitHub's `X-RateLimit-Reset`),
+///   measured from `now`.
 ///
 /// ```
 /// use apifault::headers::retry_after_at;
@@ -221,10 +227,12 @@ pub fn retry_after_at(
 ) -> Option<Duration> {
     names.iter().find_map(|name| {
         let value = headers.get(name)?.as_bytes();
-        if name.as_str() == RATELIMIT {
+        if name == http::header::RETRY_AFTER {
+            parse_retry_after(value, now)
+        } else if name.as_str() == RATELIMIT {
             Announced::parse(value).reset.map(seconds)
         } else {
-            parse_retry_after(value, now)
+            x_reset(value, now)
         }
     })
 }
@@ -335,6 +343,32 @@ fn x_reset(value: &[u8], now: SystemTime) -> Option<Duration> {
             .unwrap_or(Duration::ZERO)
             .min(SATURATED_WAIT),
     )
+}
+
+/// The server's own decision on retrying, from a header such as
+/// `X-Should-Retry` or Stripe's `Stripe-Should-Retry`: `true` or `false`,
+/// ASCII case-insensitive and trimmed; any other value (or none) is `None`.
+///
+/// ```
+/// use apifault::headers::should_retry;
+/// use http::{HeaderMap, HeaderName};
+///
+/// let name = HeaderName::from_static("stripe-should-retry");
+/// let mut headers = HeaderMap::new();
+/// headers.insert(name.clone(), " False".parse().unwrap());
+/// assert_eq!(should_retry(&headers, &name), Some(false));
+/// headers.insert(name.clone(), "maybe".parse().unwrap());
+/// assert_eq!(should_retry(&headers, &name), None);
+/// ```
+pub fn should_retry(headers: &HeaderMap, name: &HeaderName) -> Option<bool> {
+    let value = trim_ows(headers.get(name)?.as_bytes());
+    if value.eq_ignore_ascii_case(b"true") {
+        Some(true)
+    } else if value.eq_ignore_ascii_case(b"false") {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// The request id a response carries in the header `name`, for logs and

@@ -36,6 +36,8 @@ pub struct ServerResponse {
     status: StatusCode,
     headers: HeaderMap,
     body: Option<Rendered>,
+    /// A code to put at a JSON pointer of the problem document.
+    code: Option<(&'static str, &'static str)>,
     /// Transport and local errors are the server's own business: their
     /// message stays out of the problem document.
     internal: bool,
@@ -75,6 +77,7 @@ impl ServerResponse {
             status,
             headers: HeaderMap::new(),
             body: None,
+            code: None,
             internal: false,
         }
     }
@@ -124,6 +127,29 @@ impl ServerResponse {
         }
     }
 
+    /// A `should_retry` field: the server's decision, where it made one.
+    pub fn should_retry(&mut self, name: &HeaderName, said: Option<bool>) {
+        if let Some(said) = said {
+            let value = if said { "true" } else { "false" };
+            self.headers
+                .insert(name.clone(), HeaderValue::from_static(value));
+        }
+    }
+
+    /// A `when(header = "Name: value")` condition, written with its
+    /// declared value so that the response decodes to the same variant.
+    pub fn condition_header(&mut self, name: &HeaderName, value: &'static str) {
+        if let Ok(value) = HeaderValue::try_from(value) {
+            self.headers.insert(name.clone(), value);
+        }
+    }
+
+    /// A `when(code = …)` condition of a variant without a body field: the
+    /// code goes at the enum's first code pointer in the problem document.
+    pub fn code_at(&mut self, pointer: &'static str, code: &'static str) {
+        self.code = Some((pointer, code));
+    }
+
     /// An `#[api(header = …)]` field, written with `Display`.
     pub fn header(&mut self, name: &HeaderName, value: Option<String>) {
         if let Some(value) = value.as_deref().and_then(visible) {
@@ -158,6 +184,10 @@ impl ServerResponse {
                 if let Some(detail) = detail.filter(|_| !self.internal) {
                     problem.insert("detail".into(), detail.into());
                 }
+                let mut problem = serde_json::Value::Object(problem);
+                if let Some((pointer, code)) = self.code {
+                    put_at(&mut problem, pointer, code);
+                }
                 let json = serde_json::to_vec(&problem).unwrap_or_default();
                 ("application/problem+json", json)
             }
@@ -170,6 +200,23 @@ impl ServerResponse {
             .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         response
     }
+}
+
+/// Sets the value at an RFC 6901 `pointer` (which `valid.rs` checked),
+/// making objects on the way and replacing what is not an object.
+fn put_at(document: &mut serde_json::Value, pointer: &str, code: &str) {
+    let mut place = document;
+    for token in pointer.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        if !place.is_object() {
+            *place = serde_json::Value::Object(serde_json::Map::new());
+        }
+        let serde_json::Value::Object(map) = place else {
+            return;
+        };
+        place = map.entry(token).or_insert(serde_json::Value::Null);
+    }
+    *place = code.into();
 }
 
 /// Autoref dispatch on a body field: raw text and bytes first, then any

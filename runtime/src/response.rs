@@ -42,6 +42,47 @@ impl<'a> ResponseParts<'a> {
     }
 }
 
+/// The error code a JSON body keeps at the first of `pointers` that holds
+/// a string or a number (a number as its decimal text). A pointer that
+/// finds nothing, `null`, a boolean, an object or an array passes the turn to
+/// the next; a body that is not JSON has no code.
+pub(crate) fn error_code(body: &[u8], pointers: &[&str]) -> Option<String> {
+    if pointers.is_empty() {
+        return None;
+    }
+    let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+    pointers
+        .iter()
+        .find_map(|pointer| match json.pointer(pointer)? {
+            serde_json::Value::String(code) => Some(code.clone()),
+            serde_json::Value::Number(code) => Some(code.to_string()),
+            _ => None,
+        })
+}
+
+impl ResponseParts<'_> {
+    /// The error code the JSON body keeps at the first of `pointers`
+    /// (RFC 6901 JSON pointers) that holds a string or a number; a number
+    /// is given as its decimal text. This is what `when(code = …)`
+    /// conditions compare with the enum's `#[api(code = …)]` pointers, for
+    /// use in a `when = predicate` of your own.
+    ///
+    /// ```
+    /// use apifault::ResponseParts;
+    /// use http::{HeaderMap, StatusCode};
+    ///
+    /// let headers = HeaderMap::new();
+    /// let body = br#"{"__type": null, "error": {"code": 4001}}"#;
+    /// let parts = ResponseParts::new(StatusCode::BAD_REQUEST, &headers, body);
+    /// assert_eq!(parts.error_code(&["/__type", "/error/code"]).as_deref(), Some("4001"));
+    /// assert_eq!(parts.error_code(&["/missing"]), None);
+    /// ```
+    #[must_use]
+    pub fn error_code(&self, pointers: &[&str]) -> Option<String> {
+        error_code(self.body, pointers)
+    }
+}
+
 /// Builds an error from any response: decoding is total, every status,
 /// header and body becomes some variant and nothing panics.
 ///

@@ -1,11 +1,12 @@
 //! A typed model of the derive input. Every node keeps a reference to the
 //! syntax it came from, so that any later check can point at exact tokens.
 
-use std::collections::BTreeSet;
-
+use proc_macro2::TokenStream;
 use syn::{DeriveInput, Generics, Ident, Member, Type};
 
-use super::attr::{self, ContainerAttrs, FieldAttr, FieldRole, RetryKind, VariantAttrs};
+use super::attr::{
+    self, ContainerAttrs, FieldAttr, FieldRole, RetryKind, StatusItem, VariantAttrs,
+};
 use crate::ctxt::Ctxt;
 
 pub(crate) struct Enum<'a> {
@@ -13,6 +14,7 @@ pub(crate) struct Enum<'a> {
     pub(crate) generics: &'a Generics,
     pub(crate) attrs: ContainerAttrs,
     pub(crate) variants: Vec<Variant<'a>>,
+    pub(crate) claims: Claims,
 }
 
 pub(crate) struct Variant<'a> {
@@ -31,7 +33,7 @@ pub(crate) struct Field<'a> {
 /// What a variant stands for, from its variant attribute.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
-    /// Claims one or more statuses.
+    /// Claims responses: by status, by `when(...)` conditions, or both.
     Status,
     /// Failures below HTTP.
     Transport,
@@ -62,7 +64,7 @@ impl<'a> Enum<'a> {
             }
         };
         let attrs = attr::container(cx, &input.attrs);
-        let variants = data
+        let variants: Vec<Variant<'a>> = data
             .variants
             .iter()
             .map(|variant| Variant {
@@ -81,11 +83,13 @@ impl<'a> Enum<'a> {
                     .collect(),
             })
             .collect();
+        let claims = Claims::build(&variants);
         Some(Enum {
             ident: &input.ident,
             generics: &input.generics,
             attrs,
             variants,
+            claims,
         })
     }
 
@@ -93,33 +97,181 @@ impl<'a> Enum<'a> {
         self.variants.iter().find(|v| v.kind() == Kind::Other)
     }
 
-    /// The statuses `variant` can actually be decoded from: its own, less
-    /// those that another variant claims exactly (which win over a range).
-    pub(crate) fn held_codes(&self, variant: &Variant<'_>) -> Vec<u64> {
-        let claimed_elsewhere: BTreeSet<u64> = self
-            .variants
-            .iter()
-            .filter(|v| v.ident != variant.ident)
-            .flat_map(|v| v.attrs.status.iter().flat_map(|s| &s.items))
-            .filter(|item| !item.is_range)
-            .map(|item| item.lo)
-            .collect();
-        let Some(status) = &variant.attrs.status else {
-            return Vec::new();
-        };
-        let mut codes: Vec<u64> = status
-            .items
-            .iter()
-            .filter(|item| item.lo <= item.hi && item.hi <= 599)
-            .flat_map(|item| {
-                let range = item.is_range;
-                let claimed = &claimed_elsewhere;
-                (item.lo..=item.hi).filter(move |code| !range || !claimed.contains(code))
-            })
-            .collect();
-        codes.sort_unstable();
-        codes.dedup();
+    /// The statuses `variant` can be decoded from (see [`Claims`]).
+    pub(crate) fn held_codes(&self, variant: &Variant<'_>) -> Vec<u16> {
+        match self.variants.iter().position(|v| v.ident == variant.ident) {
+            Some(index) => self.claims.held_codes(index),
+            None => Vec::new(),
+        }
+    }
+
+    /// What this variant answers from `retry()` whatever the response, if
+    /// that is known at compile time: its `retry = …`, or the one retry
+    /// all the statuses it can hold share.
+    pub(crate) fn static_retry(&self, variant: &Variant<'_>) -> Option<RetryKind> {
+        if let Some(retry) = &variant.attrs.retry {
+            return Some(retry.kind);
+        }
+        if variant.kind() != Kind::Status || variant.field("status").is_some() {
+            return None;
+        }
+        let codes = self.held_codes(variant);
+        let first = default_retry(u64::from(*codes.first()?));
         codes
+            .iter()
+            .all(|&code| default_retry(u64::from(code)) == first)
+            .then_some(first)
+    }
+}
+
+/// The one statement of which variant claims which response, built once
+/// from the variant attributes and read by validation (what each variant
+/// can hold), decoding (the order in which variants are tried) and serving
+/// (the status a variant is served with).
+///
+/// Precedence, as the docs state it: a variant whose conditions hold beats
+/// every variant without conditions; within each of those two groups, an
+/// exact status beats a range, which beats a status-less `when` variant;
+/// ties go to the first declared; `other` comes last.
+pub(crate) struct Claims {
+    /// Per status (index `status - 100`): the conditional variants that
+    /// claim it, exact claims first, each group in declaration order.
+    pub(crate) conditional: Vec<Vec<usize>>,
+    /// Conditional variants without a status: they match any non-2xx.
+    pub(crate) statusless: Vec<usize>,
+    /// Per status: the unconditional variant holding it (an exact claim
+    /// beats a range).
+    pub(crate) unconditional: Vec<Option<usize>>,
+    /// Claims that cannot all hold: the tokens to blame and why.
+    pub(crate) conflicts: Vec<(TokenStream, String)>,
+}
+
+/// Statuses a variant may claim; others are reported by `valid.rs`.
+pub(crate) const STATUSES: core::ops::RangeInclusive<u64> = 100..=599;
+
+fn claimable(item: &StatusItem) -> bool {
+    STATUSES.contains(&item.lo)
+        && STATUSES.contains(&item.hi)
+        && item.lo <= item.hi
+        && !(item.lo <= 299 && item.hi >= 200)
+}
+
+impl Claims {
+    fn build(variants: &[Variant<'_>]) -> Claims {
+        let size = (STATUSES.end() - STATUSES.start() + 1) as usize;
+        let slot = |code: u64| (code - STATUSES.start()) as usize;
+        let mut claims = Claims {
+            conditional: vec![Vec::new(); size],
+            statusless: Vec::new(),
+            unconditional: vec![None; size],
+            conflicts: Vec::new(),
+        };
+        let mut exact_owner: Vec<Option<usize>> = vec![None; size];
+        let mut ranges: Vec<(usize, u64, u64)> = Vec::new();
+        let claiming = variants
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.kind() == Kind::Status);
+        // Exact claims first, so that a range declared earlier still yields.
+        for exact_pass in [true, false] {
+            for (index, variant) in claiming.clone() {
+                let conditional = variant.attrs.when.is_some();
+                let Some(status) = &variant.attrs.status else {
+                    if exact_pass && conditional {
+                        claims.statusless.push(index);
+                    }
+                    continue;
+                };
+                for item in status
+                    .items
+                    .iter()
+                    .filter(|i| claimable(i) && i.is_range != exact_pass)
+                {
+                    if !item.is_range {
+                        let mut own = status.items.iter().filter(|other| claimable(other));
+                        if let Some(range) =
+                            own.find(|r| r.is_range && r.lo <= item.lo && item.lo <= r.hi)
+                        {
+                            claims.conflicts.push((
+                                item.tokens.clone(),
+                                format!(
+                                    "status {} is already inside {}..={} on this variant: drop one of them",
+                                    item.lo, range.lo, range.hi
+                                ),
+                            ));
+                            continue;
+                        }
+                        let listed_before = status
+                            .items
+                            .iter()
+                            .take_while(|other| !std::ptr::eq(*other, item))
+                            .any(|other| !other.is_range && other.lo == item.lo);
+                        if listed_before {
+                            claims.conflicts.push((
+                                item.tokens.clone(),
+                                format!("status {} is listed twice on this variant: each status belongs to one variant", item.lo),
+                            ));
+                            continue;
+                        }
+                    }
+                    if conditional {
+                        for code in item.lo..=item.hi {
+                            let list = &mut claims.conditional[slot(code)];
+                            if !list.contains(&index) {
+                                list.push(index);
+                            }
+                        }
+                        continue;
+                    }
+                    if item.is_range {
+                        if let Some(&(prior, lo, hi)) = ranges
+                            .iter()
+                            .find(|(_, lo, hi)| *lo <= item.hi && item.lo <= *hi)
+                        {
+                            claims.conflicts.push((
+                                item.tokens.clone(),
+                                format!(
+                                    "this range overlaps {lo}..={hi} of `{}`: ranges cannot share statuses (a single status inside a range is allowed, and wins)",
+                                    variants[prior].ident
+                                ),
+                            ));
+                            continue;
+                        }
+                        ranges.push((index, item.lo, item.hi));
+                        for code in item.lo..=item.hi {
+                            let held = &mut claims.unconditional[slot(code)];
+                            if held.is_none() {
+                                *held = Some(index);
+                            }
+                        }
+                    } else if let Some(prior) = exact_owner[slot(item.lo)] {
+                        claims.conflicts.push((
+                            item.tokens.clone(),
+                            format!(
+                                "status {} is already claimed by `{}`: each status belongs to one variant without conditions (give one of them `when(...)` to tell them apart)",
+                                item.lo, variants[prior].ident
+                            ),
+                        ));
+                    } else {
+                        exact_owner[slot(item.lo)] = Some(index);
+                        claims.unconditional[slot(item.lo)] = Some(index);
+                    }
+                }
+            }
+        }
+        claims
+    }
+
+    /// The statuses variant `index` can be decoded from: all it claims when
+    /// it has conditions; without, its own less those another variant
+    /// claims exactly (which win over a range).
+    pub(crate) fn held_codes(&self, index: usize) -> Vec<u16> {
+        (0..self.unconditional.len())
+            .filter(|&slot| {
+                self.unconditional[slot] == Some(index) || self.conditional[slot].contains(&index)
+            })
+            .map(|slot| (slot as u64 + STATUSES.start()) as u16)
+            .collect()
     }
 }
 
@@ -143,7 +295,11 @@ pub(crate) fn default_safe_to_resend(code: u64) -> bool {
 
 impl<'a> Variant<'a> {
     pub(crate) fn kind(&self) -> Kind {
-        if self.attrs.status.is_some() {
+        if self.attrs.status.is_some()
+            || (self.attrs.when.is_some()
+                && self.attrs.transport.is_none()
+                && self.attrs.other.is_none())
+        {
             Kind::Status
         } else if self.attrs.transport.is_some() {
             Kind::Transport

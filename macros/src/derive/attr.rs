@@ -13,14 +13,52 @@ use crate::ctxt::Ctxt;
 /// `#[api(...)]` on the enum.
 #[derive(Default)]
 pub(crate) struct ContainerAttrs {
-    pub(crate) retry_after: Option<RetryAfterNames>,
+    pub(crate) retry_after: Option<HeaderNames>,
     pub(crate) request_id: Option<LitStr>,
     pub(crate) atomic: Option<Ident>,
+    /// `code = "/json/pointer"` or a list: where a JSON body keeps its error code.
+    pub(crate) code: Option<CodePointers>,
+    /// `should_retry = "Header"`: the server's own retry decision.
+    pub(crate) should_retry: Option<LitStr>,
 }
 
-pub(crate) struct RetryAfterNames {
+/// A key whose value is one header name or a list of them, tried in order.
+pub(crate) struct HeaderNames {
     pub(crate) key: Ident,
     pub(crate) names: Vec<LitStr>,
+}
+
+pub(crate) struct CodePointers {
+    pub(crate) key: Ident,
+    pub(crate) pointers: Vec<LitStr>,
+}
+
+/// `when(...)` or `when = path` on a variant: conditions that must all hold.
+pub(crate) struct When {
+    pub(crate) key: Ident,
+    pub(crate) conditions: Vec<Condition>,
+}
+
+pub(crate) enum Condition {
+    /// `header = "Name"` (present) or `header = "Name: value"`.
+    Header {
+        lit: LitStr,
+        name: String,
+        /// The value after the first `:`, trimmed; `None` without a colon.
+        value: Option<String>,
+    },
+    /// `code = "X"` or `code = ["X", "Y"]`.
+    Code { key: Ident, codes: Vec<LitStr> },
+    /// `when = path`: a `fn(&ResponseParts<'_>) -> bool`.
+    Predicate(syn::Path),
+}
+
+/// `default_wait = "60s"` on a variant.
+pub(crate) struct DefaultWait {
+    pub(crate) key: Ident,
+    pub(crate) lit: LitStr,
+    /// `None` when the text does not parse (reported by `valid.rs`).
+    pub(crate) millis: Option<u64>,
 }
 
 /// `#[api(...)]` on a variant.
@@ -35,6 +73,10 @@ pub(crate) struct VariantAttrs<'a> {
     pub(crate) retry_given: bool,
     pub(crate) transport: Option<Ident>,
     pub(crate) other: Option<Ident>,
+    pub(crate) when: Option<When>,
+    pub(crate) default_wait: Option<DefaultWait>,
+    /// This variant's own hint headers, replacing the enum's.
+    pub(crate) retry_after: Option<HeaderNames>,
 }
 
 pub(crate) struct StatusAttr {
@@ -82,6 +124,7 @@ pub(crate) enum FieldRole {
     RequestId,
     Header(LitStr),
     RateLimit,
+    ShouldRetry,
 }
 
 impl FieldRole {
@@ -93,6 +136,7 @@ impl FieldRole {
             FieldRole::RequestId => "request_id",
             FieldRole::Header(_) => "header",
             FieldRole::RateLimit => "rate_limit",
+            FieldRole::ShouldRetry => "should_retry",
         }
     }
 }
@@ -102,9 +146,12 @@ pub(crate) struct FieldAttr {
     pub(crate) role: FieldRole,
 }
 
-const CONTAINER_KEYS: &str = "`retry_after`, `request_id`, `atomic`";
-const VARIANT_KEYS: &str = "`status`, `retry`, `transport`, `other`";
-const FIELD_KEYS: &str = "`status`, `body`, `retry_after`, `request_id`, `header`, `rate_limit`";
+const CONTAINER_KEYS: &str = "`retry_after`, `request_id`, `atomic`, `code`, `should_retry`";
+const VARIANT_KEYS: &str =
+    "`status`, `retry`, `transport`, `other`, `when`, `default_wait`, `retry_after`";
+const FIELD_KEYS: &str =
+    "`status`, `body`, `retry_after`, `request_id`, `header`, `rate_limit`, `should_retry`";
+const CONDITIONS: &str = "`header = \"Name\"`, `header = \"Name: value\"` or `code = …`";
 
 fn api_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
     attrs.iter().filter(|attr| attr.path().is_ident("api"))
@@ -196,16 +243,17 @@ pub(crate) fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
         match key.to_string().as_str() {
             "retry_after" => {
                 duplicate(&out.retry_after, &key)?;
-                let value = meta.value()?;
-                let names = if value.peek(syn::token::Bracket) {
-                    let content;
-                    syn::bracketed!(content in value);
-                    let list = content.parse_terminated(lit_str, Token![,])?;
-                    list.into_iter().collect()
-                } else {
-                    vec![lit_str(value)?]
-                };
-                out.retry_after = Some(RetryAfterNames { key, names });
+                let names = one_or_list(meta.value()?, lit_str)?;
+                out.retry_after = Some(HeaderNames { key, names });
+            }
+            "code" => {
+                duplicate(&out.code, &key)?;
+                let pointers = one_or_list(meta.value()?, pointer_str)?;
+                out.code = Some(CodePointers { key, pointers });
+            }
+            "should_retry" => {
+                duplicate(&out.should_retry, &key)?;
+                out.should_retry = Some(lit_str(meta.value()?)?);
             }
             "request_id" => {
                 duplicate(&out.request_id, &key)?;
@@ -216,7 +264,7 @@ pub(crate) fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
                 no_value(meta, &key)?;
                 out.atomic = Some(key);
             }
-            "status" | "retry" | "transport" | "other" => {
+            "status" | "retry" | "transport" | "other" | "when" | "default_wait" => {
                 return Err(syn::Error::new_spanned(
                     &key,
                     format!(
@@ -234,6 +282,100 @@ pub(crate) fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
         Ok(())
     });
     out
+}
+
+/// `"x"` or `["x", "y"]`, each item read by `item`.
+fn one_or_list(
+    input: ParseStream<'_>,
+    item: fn(ParseStream<'_>) -> syn::Result<LitStr>,
+) -> syn::Result<Vec<LitStr>> {
+    if input.peek(syn::token::Bracket) {
+        let content;
+        syn::bracketed!(content in input);
+        let list = content.parse_terminated(item, Token![,])?;
+        Ok(list.into_iter().collect())
+    } else {
+        Ok(vec![item(input)?])
+    }
+}
+
+fn pointer_str(input: ParseStream<'_>) -> syn::Result<LitStr> {
+    if input.peek(LitStr) {
+        input.parse()
+    } else {
+        Err(input.error("expected a JSON pointer in quotes, like \"/error/code\" (RFC 6901)"))
+    }
+}
+
+fn code_str(input: ParseStream<'_>) -> syn::Result<LitStr> {
+    if input.peek(LitStr) {
+        input.parse()
+    } else {
+        Err(input.error("expected an error code in quotes, like \"rate_limit\""))
+    }
+}
+
+/// `when(header = "…", code = …)` or `when = path`.
+fn parse_when(meta: &ParseNestedMeta<'_>, key: Ident) -> syn::Result<When> {
+    if meta.input.peek(Token![=]) {
+        let path: syn::Path = meta.value()?.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected `when = path::to::predicate` (a `fn(&ResponseParts<'_>) -> bool`) or `when(header = \"Name: value\", code = \"X\")`",
+            )
+        })?;
+        return Ok(When {
+            key,
+            conditions: vec![Condition::Predicate(path)],
+        });
+    }
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(syn::Error::new_spanned(
+            &key,
+            format!(
+                "`when` needs its conditions: `when({CONDITIONS})`, or `when = path::to::predicate`"
+            ),
+        ));
+    }
+    let mut conditions = Vec::new();
+    meta.parse_nested_meta(|inner| {
+        let cond = key_ident(&inner)?;
+        match cond.to_string().as_str() {
+            "header" => {
+                let lit = lit_str(inner.value()?)?;
+                let text = lit.value();
+                let (name, value) = match text.split_once(':') {
+                    Some((name, value)) => (name.to_owned(), Some(value.trim_matches([' ', '\t']).to_owned())),
+                    None => (text.clone(), None),
+                };
+                conditions.push(Condition::Header { lit, name, value });
+            }
+            "code" => {
+                let codes = one_or_list(inner.value()?, code_str)?;
+                if codes.is_empty() {
+                    return Err(syn::Error::new_spanned(
+                        &cond,
+                        "`code = []` matches nothing: list at least one code",
+                    ));
+                }
+                conditions.push(Condition::Code { key: cond, codes });
+            }
+            _ => {
+                return Err(syn::Error::new_spanned(
+                    &cond,
+                    format!("unknown condition `{cond}`; expected {CONDITIONS}, or a predicate as `when = path`"),
+                ));
+            }
+        }
+        Ok(())
+    })?;
+    if conditions.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &key,
+            format!("`when()` has no condition: give at least one, {CONDITIONS}"),
+        ));
+    }
+    Ok(When { key, conditions })
 }
 
 fn lit_str(input: ParseStream<'_>) -> syn::Result<LitStr> {
@@ -298,7 +440,33 @@ pub(crate) fn variant<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> VariantAttrs<'a>
                 no_value(meta, &key)?;
                 out.other = Some(key);
             }
-            "body" | "retry_after" | "request_id" | "header" | "rate_limit" => {
+            "when" => {
+                duplicate(&out.when, &key)?;
+                out.when = Some(parse_when(meta, key)?);
+            }
+            "default_wait" => {
+                duplicate(&out.default_wait, &key)?;
+                let lit: LitStr = meta.value()?.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        "expected a duration in quotes, like `default_wait = \"60s\"`",
+                    )
+                })?;
+                let millis = crate::retry::args::parse_duration(&lit.value());
+                out.default_wait = Some(DefaultWait { key, lit, millis });
+            }
+            "retry_after" => {
+                duplicate(&out.retry_after, &key)?;
+                if !meta.input.peek(Token![=]) {
+                    return Err(syn::Error::new_spanned(
+                        &key,
+                        "`retry_after` on a variant names its hint headers, `retry_after = \"X-RateLimit-Reset\"`; to keep the hint, put `#[api(retry_after)]` on a field",
+                    ));
+                }
+                let names = one_or_list(meta.value()?, lit_str)?;
+                out.retry_after = Some(HeaderNames { key, names });
+            }
+            "body" | "request_id" | "header" | "rate_limit" | "should_retry" => {
                 return Err(syn::Error::new_spanned(
                     &key,
                     format!(
@@ -310,6 +478,12 @@ pub(crate) fn variant<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> VariantAttrs<'a>
                 return Err(syn::Error::new_spanned(
                     &key,
                     "`atomic` belongs on the enum: the whole API promises that a failed request changed nothing",
+                ));
+            }
+            "code" => {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    "`code` on the enum says where the body keeps its error code (`#[api(code = \"/error/code\")]`); on a variant, test it with `when(code = \"…\")`",
                 ));
             }
             _ => {
@@ -411,6 +585,7 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> Option<FieldAttr> {
             "retry_after" => FieldRole::RetryAfter,
             "request_id" => FieldRole::RequestId,
             "rate_limit" => FieldRole::RateLimit,
+            "should_retry" => FieldRole::ShouldRetry,
             "header" => {
                 if !meta.input.peek(Token![=]) {
                     return Err(syn::Error::new_spanned(
@@ -420,7 +595,7 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> Option<FieldAttr> {
                 }
                 FieldRole::Header(lit_str(meta.value()?)?)
             }
-            "retry" | "transport" | "other" | "atomic" => {
+            "retry" | "transport" | "other" | "atomic" | "when" | "default_wait" | "code" => {
                 return Err(syn::Error::new_spanned(
                     &key,
                     format!(

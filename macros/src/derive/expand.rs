@@ -3,12 +3,24 @@
 //! calls to it, with trait checks spanned on the user's field types.
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::Type;
 use syn::spanned::Spanned;
 
-use super::ast::{Enum, Field, Kind, Variant, default_retry, default_safe_to_resend, option_inner};
-use super::attr::{FieldRole, RetryKind};
+use super::ast::{Enum, Field, Kind, STATUSES, Variant, default_safe_to_resend, option_inner};
+use super::attr::{Condition, FieldRole, HeaderNames, RetryKind};
+
+/// A name the expansion defines for itself (a local, a label, a static).
+/// Mixed-site hygiene keeps locals apart from the user's, and the
+/// `__apifault_` prefix keeps clear of their items (a `const __parts` in
+/// scope would otherwise turn a binding into a pattern).
+fn own(name: &str) -> Ident {
+    Ident::new(&format!("__apifault_{name}"), Span::mixed_site())
+}
+
+fn own_label(name: &str) -> syn::Lifetime {
+    syn::Lifetime::new(&format!("'__apifault_{name}"), Span::mixed_site())
+}
 
 pub(crate) fn expand(input: &Enum<'_>) -> TokenStream {
     let api_error = impl_api_error(input);
@@ -89,7 +101,7 @@ pub(crate) fn fallback(input: &syn::DeriveInput, with_from_response: bool) -> To
             fn retry(&self) -> ::apifault::__private::Retry {
                 ::core::panic!("apifault: #[derive(ApiError)] failed, see the compile errors")
             }
-            fn safe_to_resend(&self) -> bool {
+            fn safe_to_resend(&self) -> ::core::primitive::bool {
                 ::core::panic!("apifault: #[derive(ApiError)] failed, see the compile errors")
             }
         }
@@ -99,51 +111,37 @@ pub(crate) fn fallback(input: &syn::DeriveInput, with_from_response: bool) -> To
 
 fn binding(field: &Field<'_>) -> Ident {
     match &field.member {
-        syn::Member::Named(ident) => format_ident!("__field_{}", ident),
-        syn::Member::Unnamed(index) => format_ident!("__field_{}", index.index),
+        syn::Member::Named(ident) => own(&format!("field_{ident}")),
+        syn::Member::Unnamed(index) => own(&format!("field_{}", index.index)),
     }
 }
 
-/// `Self::Variant { member: __field_member, .. }`, binding just `field`.
-fn pattern(variant: &Variant<'_>, field: Option<&Field<'_>>) -> TokenStream {
+/// `Self::Variant { a: __apifault_field_a, .. }`, binding just `fields`.
+fn pattern(variant: &Variant<'_>, fields: &[&Field<'_>]) -> TokenStream {
     let ident = variant.ident;
-    match field {
-        Some(field) => {
-            let member = &field.member;
-            let bound = binding(field);
-            quote!(Self::#ident { #member: #bound, .. })
-        }
-        None => quote!(Self::#ident { .. }),
-    }
+    let members = fields.iter().map(|f| &f.member);
+    let bound = fields.iter().map(|f| binding(f));
+    quote!(Self::#ident { #(#members: #bound,)* .. })
 }
 
-/// The arms of one `match self` in `impl ApiError`, one per variant, each
-/// binding the field `role` names (if the variant has it), or for the
-/// `transport` variant its error field when `bind_transport` says so.
-fn arms<'v>(
+/// One `match self` with an arm per variant; `body` gets the variant and
+/// says which fields its expression reads.
+fn match_self<'v>(
     input: &'v Enum<'_>,
-    role: &str,
-    bind_transport: bool,
-    mut body: impl FnMut(&'v Variant<'_>, Option<(&'v Field<'_>, Ident)>) -> TokenStream,
+    mut body: impl FnMut(&'v Variant<'_>) -> (Vec<&'v Field<'v>>, TokenStream),
 ) -> TokenStream {
     if input.variants.is_empty() {
         return quote!(match *self {});
     }
     let arms = input.variants.iter().map(|variant| {
-        let field = match variant.kind() {
-            Kind::Transport if bind_transport => variant.transport_field(),
-            Kind::Transport => None,
-            _ => variant.field(role),
-        };
-        let pat = pattern(variant, field);
-        let value = body(variant, field.map(|f| (f, binding(f))));
+        let (fields, value) = body(variant);
+        let pat = pattern(variant, &fields);
         quote!(#pat => #value,)
     });
     quote!(match self { #(#arms)* })
 }
 
-fn status_lit(code: u64) -> TokenStream {
-    let code = code as u16;
+fn status_lit(code: u16) -> TokenStream {
     quote!(::apifault::__private::status(#code))
 }
 
@@ -155,92 +153,152 @@ fn retry_tokens(kind: RetryKind) -> TokenStream {
     }
 }
 
+fn to_status(field: &Field<'_>) -> TokenStream {
+    let ty = field.ty;
+    let bound = binding(field);
+    quote_spanned!(ty.span()=> <#ty as ::apifault::__private::StatusField>::to_status(#bound))
+}
+
+fn millis_tokens(millis: u64) -> TokenStream {
+    quote!(::core::time::Duration::from_millis(#millis))
+}
+
 fn impl_api_error(input: &Enum<'_>) -> TokenStream {
     let ident = input.ident;
     let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
     let where_clause = where_clause(input, false);
     let atomic = input.attrs.atomic.is_some();
 
-    let status = arms(input, "status", false, |variant, field| {
-        match (variant.kind(), field) {
-            (Kind::Status | Kind::Other, Some((field, bound))) => {
-                let ty = field.ty;
-                quote_spanned!(ty.span()=> <#ty as ::apifault::__private::StatusField>::to_status(#bound))
-            }
+    let status = match_self(input, |variant| {
+        match (variant.kind(), variant.field("status")) {
+            (Kind::Status | Kind::Other, Some(field)) => (vec![field], to_status(field)),
             (Kind::Status, None) => match variant.single_status() {
                 Some(code) => {
-                    let status = status_lit(code);
-                    quote!(::core::option::Option::Some(#status))
+                    let status = status_lit(code as u16);
+                    (vec![], quote!(::core::option::Option::Some(#status)))
                 }
-                None => quote!(::core::option::Option::None),
+                None => (vec![], quote!(::core::option::Option::None)),
             },
-            _ => quote!(::core::option::Option::None),
+            _ => (vec![], quote!(::core::option::Option::None)),
         }
     });
 
-    let retry = arms(input, "status", true, |variant, field| {
-        if let Some(retry) = &variant.attrs.retry {
-            return retry_tokens(retry.kind);
-        }
-        match (variant.kind(), field) {
-            (Kind::Status | Kind::Other, Some((field, bound))) => {
-                let ty = field.ty;
-                quote_spanned!(ty.span()=> ::apifault::__private::retry_for(
-                    <#ty as ::apifault::__private::StatusField>::to_status(#bound)
-                ))
+    let retry = match_self(input, |variant| {
+        let mut fields = Vec::new();
+        let base = match (variant.kind(), variant.field("status")) {
+            _ if variant.attrs.retry.is_some() || input.static_retry(variant).is_some() => {
+                retry_tokens(input.static_retry(variant).unwrap_or(RetryKind::Never))
             }
-            (Kind::Status, None) => {
-                // `valid.rs` made sure every status this variant can hold
-                // retries alike, so the first one answers for all.
-                let kind = input
-                    .held_codes(variant)
-                    .first()
-                    .map_or(RetryKind::Never, |&code| default_retry(code));
-                retry_tokens(kind)
+            (Kind::Status | Kind::Other, Some(field)) => {
+                fields.push(field);
+                let status = to_status(field);
+                quote!(::apifault::__private::retry_for(#status))
             }
-            (Kind::Transport, field) => match field {
-                Some((field, bound)) => transport_call(input, field, &bound, "retry"),
+            (Kind::Transport, _) => match variant.transport_field() {
+                Some(field) => {
+                    fields.push(field);
+                    transport_call(input, field, "retry")
+                }
                 None => quote!(::apifault::__private::Retry::Backoff),
             },
             _ => quote!(::apifault::__private::Retry::Never),
-        }
-    });
-    let retry_after = arms(input, "retry_after", false, |_, field| match field {
-        Some((field, bound)) => {
-            let ty = field.ty;
-            quote_spanned!(ty.span()=> <#ty as ::apifault::__private::RetryAfterField>::hint(#bound))
-        }
-        None => quote!(::core::option::Option::None),
-    });
-
-    let request_id = arms(input, "request_id", false, |_, field| match field {
-        Some((field, bound)) => {
-            let ty = field.ty;
-            quote_spanned!(ty.span()=> <#ty as ::apifault::__private::RequestIdField>::id(#bound))
-        }
-        None => quote!(::core::option::Option::None),
-    });
-
-    let safe_to_resend = arms(input, "status", true, |variant, field| {
-        match (variant.kind(), field) {
-            (Kind::Status | Kind::Other, _) if atomic => quote!(true),
-            (Kind::Status | Kind::Other, Some((field, bound))) => {
+        };
+        match variant.field("should_retry") {
+            Some(field) => {
+                fields.push(field);
                 let ty = field.ty;
-                quote_spanned!(ty.span()=> ::apifault::__private::safe_status(
-                    <#ty as ::apifault::__private::StatusField>::to_status(#bound)
-                ))
+                let bound = binding(field);
+                let said = quote_spanned!(ty.span()=> <#ty as ::apifault::__private::ShouldRetryField>::said(#bound));
+                (
+                    fields,
+                    quote!(::apifault::__private::obey_server(#base, #said)),
+                )
+            }
+            None => (fields, base),
+        }
+    });
+
+    let retry_after = input
+        .variants
+        .iter()
+        .any(|v| v.field("retry_after").is_some() || v.attrs.default_wait.is_some())
+        .then(|| {
+            let arms = match_self(input, |variant| {
+                let default = variant
+                    .attrs
+                    .default_wait
+                    .as_ref()
+                    .and_then(|w| w.millis)
+                    .map(millis_tokens);
+                match (variant.field("retry_after"), default) {
+                    (Some(field), default) => {
+                        let ty = field.ty;
+                        let bound = binding(field);
+                        let hint = quote_spanned!(ty.span()=> <#ty as ::apifault::__private::RetryAfterField>::hint(#bound));
+                        let value = match default {
+                            Some(default) => quote!(::apifault::__private::hint_or(#hint, #default)),
+                            None => hint,
+                        };
+                        (vec![field], value)
+                    }
+                    (None, Some(default)) => (vec![], quote!(::core::option::Option::Some(#default))),
+                    (None, None) => (vec![], quote!(::core::option::Option::None)),
+                }
+            });
+            quote! {
+                fn retry_after(&self) -> ::core::option::Option<::core::time::Duration> {
+                    #arms
+                }
+            }
+        });
+
+    let request_id = input
+        .variants
+        .iter()
+        .any(|v| v.field("request_id").is_some())
+        .then(|| {
+            let arms = match_self(input, |variant| match variant.field("request_id") {
+                Some(field) => {
+                    let ty = field.ty;
+                    let bound = binding(field);
+                    (
+                        vec![field],
+                        quote_spanned!(ty.span()=> <#ty as ::apifault::__private::RequestIdField>::id(#bound)),
+                    )
+                }
+                None => (vec![], quote!(::core::option::Option::None)),
+            });
+            quote! {
+                fn request_id(&self) -> ::core::option::Option<&::core::primitive::str> {
+                    #arms
+                }
+            }
+        });
+
+    let safe_to_resend = match_self(input, |variant| {
+        match (variant.kind(), variant.field("status")) {
+            (Kind::Status | Kind::Other, _) if atomic => (vec![], quote!(true)),
+            (Kind::Status | Kind::Other, Some(field)) => {
+                let status = to_status(field);
+                (
+                    vec![field],
+                    quote!(::apifault::__private::safe_status(#status)),
+                )
             }
             (Kind::Status, None) => {
                 let codes = input.held_codes(variant);
-                let safe = !codes.is_empty() && codes.into_iter().all(default_safe_to_resend);
-                quote!(#safe)
+                let safe = !codes.is_empty()
+                    && codes
+                        .into_iter()
+                        .all(|c| default_safe_to_resend(u64::from(c)));
+                (vec![], quote!(#safe))
             }
-            (Kind::Other, None) => quote!(false),
-            (Kind::Transport, Some((field, bound))) => {
-                transport_call(input, field, &bound, "safe_to_resend")
-            }
-            (Kind::Transport, None) => quote!(false),
-            (Kind::Local, _) => quote!(true),
+            (Kind::Other, None) => (vec![], quote!(false)),
+            (Kind::Transport, _) => match variant.transport_field() {
+                Some(field) => (vec![field], transport_call(input, field, "safe_to_resend")),
+                None => (vec![], quote!(false)),
+            },
+            (Kind::Local, _) => (vec![], quote!(true)),
         }
     });
 
@@ -254,13 +312,9 @@ fn impl_api_error(input: &Enum<'_>) -> TokenStream {
             fn retry(&self) -> ::apifault::__private::Retry {
                 #retry
             }
-            fn retry_after(&self) -> ::core::option::Option<::core::time::Duration> {
-                #retry_after
-            }
-            fn request_id(&self) -> ::core::option::Option<&str> {
-                #request_id
-            }
-            fn safe_to_resend(&self) -> bool {
+            #retry_after
+            #request_id
+            fn safe_to_resend(&self) -> ::core::primitive::bool {
                 #safe_to_resend
             }
         }
@@ -270,8 +324,9 @@ fn impl_api_error(input: &Enum<'_>) -> TokenStream {
 /// Asks the transport error field: through `TransportError` when its type
 /// is generic (the impl is then bounded by it), else by autoref dispatch,
 /// which falls back to "backoff, not safe" for types without the trait.
-fn transport_call(input: &Enum<'_>, field: &Field<'_>, bound: &Ident, method: &str) -> TokenStream {
+fn transport_call(input: &Enum<'_>, field: &Field<'_>, method: &str) -> TokenStream {
     let ty = field.ty;
+    let bound = &binding(field);
     if mentions_param(ty, &type_params(input)) {
         let method = Ident::new(method, Span::call_site());
         return quote_spanned!(ty.span()=> <#ty as ::apifault::__private::TransportError>::#method(#bound));
@@ -322,6 +377,9 @@ fn where_clause(input: &Enum<'_>, from_response: bool) -> TokenStream {
                 (Some(FieldRole::RateLimit), true) => {
                     (field.ty, quote!(::apifault::__private::RateLimitField))
                 }
+                (Some(FieldRole::ShouldRetry), _) => {
+                    (field.ty, quote!(::apifault::__private::ShouldRetryField))
+                }
                 (Some(FieldRole::Body), true) => match option_inner(field.ty) {
                     Some(inner) => (inner, quote!(::apifault::__private::DeserializeOwned)),
                     None if variant.kind() == Kind::Other => {
@@ -361,39 +419,65 @@ fn where_clause(input: &Enum<'_>, from_response: bool) -> TokenStream {
 
 /// A header name built at compile time, lowercased as `from_static` requires
 /// (`valid.rs` checked it is a token).
-fn header_const(name: &syn::LitStr) -> TokenStream {
-    let lower = syn::LitStr::new(&name.value().to_ascii_lowercase(), name.span());
+fn header_const(name: &str, span: Span) -> TokenStream {
+    let lower = syn::LitStr::new(&name.to_ascii_lowercase(), span);
     quote!(::apifault::__private::HeaderName::from_static(#lower))
 }
 
 /// A reference to a header name in a `static`, so that it is checked and
 /// built once, at compile time.
-fn header_static(name: &syn::LitStr) -> TokenStream {
-    let name = header_const(name);
+fn header_static(name: &str, span: Span) -> TokenStream {
+    let name = header_const(name, span);
+    let header = own("HEADER");
     quote!({
-        static __HEADER: ::apifault::__private::HeaderName = #name;
-        &__HEADER
+        static #header: ::apifault::__private::HeaderName = #name;
+        &#header
     })
 }
 
+/// A static list of header names (a variant's or the enum's hint headers).
+fn header_list(names: &HeaderNames) -> TokenStream {
+    let consts = names
+        .names
+        .iter()
+        .map(|n| header_const(&n.value(), n.span()));
+    let len = names.names.len();
+    let list = own("HEADERS");
+    quote!({
+        static #list: [::apifault::__private::HeaderName; #len] = [#(#consts),*];
+        &#list
+    })
+}
+
+/// The hint headers of `variant`: its own `retry_after = …`, else the enum's.
+fn retry_after_names(variant: &Variant<'_>) -> TokenStream {
+    match &variant.attrs.retry_after {
+        Some(names) => header_list(names),
+        None => {
+            let names = own("RETRY_AFTER");
+            quote!(&#names)
+        }
+    }
+}
+
 /// The expression decoding one field; for a fallible one in a claimed
-/// variant, a failure leaves the block labelled `'__variant` with `None`,
-/// sending the response to the `other` variant.
-fn decode_field(field: &Field<'_>, in_other: bool) -> TokenStream {
+/// variant, a failure leaves the variant's block with `None`, sending the
+/// response to the `other` variant.
+fn decode_field(variant: &Variant<'_>, field: &Field<'_>, in_other: bool) -> TokenStream {
     let ty = field.ty;
     let span = ty.span();
-    // Names the generated code defines itself get call-site spans, even
+    // Names the generated code defines itself keep their own spans, even
     // inside expressions spanned on the user's type, so that they resolve
     // when the enum is written by a `macro_rules!`.
-    let call_site = Span::call_site();
-    let parts = Ident::new("__parts", call_site);
-    let label = syn::Lifetime::new("'__variant", call_site);
-    let retry_after = Ident::new("__RETRY_AFTER", call_site);
-    let request_id = Ident::new("__REQUEST_ID", call_site);
+    let parts = own("parts");
+    let label = own_label("variant");
+    let value = own("value");
+    let request_id = own("REQUEST_ID");
+    let should_retry = own("SHOULD_RETRY");
     let fallible = |expr: TokenStream| {
         quote_spanned! {span=>
             match #expr {
-                ::core::option::Option::Some(__value) => __value,
+                ::core::option::Option::Some(#value) => #value,
                 ::core::option::Option::None => break #label ::core::option::Option::None,
             }
         }
@@ -404,10 +488,13 @@ fn decode_field(field: &Field<'_>, in_other: bool) -> TokenStream {
             <#ty as ::apifault::__private::StatusField>::from_status(#parts.status)
         },
         Some(FieldRole::Body) => match option_inner(ty) {
-            Some(inner) => quote_spanned! {inner.span()=>
-                ::apifault::__private::non_empty(#parts.body)
-                    .and_then(|__body| ::apifault::__private::Body::<#inner>::new().decode(__body))
-            },
+            Some(inner) => {
+                let body = own("body");
+                quote_spanned! {inner.span()=>
+                    ::apifault::__private::non_empty(#parts.body)
+                        .and_then(|#body| ::apifault::__private::Body::<#inner>::new().decode(#body))
+                }
+            }
             None if in_other => quote_spanned! {span=>
                 <#ty as ::apifault::__private::OtherBody>::decode_any(#parts.body)
             },
@@ -415,11 +502,14 @@ fn decode_field(field: &Field<'_>, in_other: bool) -> TokenStream {
                 ::apifault::__private::Body::<#ty>::new().decode(#parts.body)
             }),
         },
-        Some(FieldRole::RetryAfter) => quote_spanned! {span=>
-            <#ty as ::apifault::__private::RetryAfterField>::from_hint(
-                ::apifault::__private::retry_after(#parts.headers, &#retry_after),
-            )
-        },
+        Some(FieldRole::RetryAfter) => {
+            let names = retry_after_names(variant);
+            quote_spanned! {span=>
+                <#ty as ::apifault::__private::RetryAfterField>::from_hint(
+                    ::apifault::__private::retry_after(#parts.headers, #names),
+                )
+            }
+        }
         Some(FieldRole::RequestId) => quote_spanned! {span=>
             <#ty as ::apifault::__private::RequestIdField>::from_id(
                 ::apifault::__private::request_id(#parts.headers, &#request_id),
@@ -430,8 +520,13 @@ fn decode_field(field: &Field<'_>, in_other: bool) -> TokenStream {
                 ::apifault::__private::rate_limit(#parts.headers),
             )
         },
+        Some(FieldRole::ShouldRetry) => quote_spanned! {span=>
+            <#ty as ::apifault::__private::ShouldRetryField>::from_said(
+                ::apifault::__private::should_retry(#parts.headers, &#should_retry),
+            )
+        },
         Some(FieldRole::Header(name)) => {
-            let name = header_static(name);
+            let name = header_static(&name.value(), name.span());
             match option_inner(ty) {
                 Some(inner) => quote_spanned! {inner.span()=>
                     ::apifault::__private::header::<#inner>(#parts.headers, #name)
@@ -449,59 +544,68 @@ fn construct(variant: &Variant<'_>, in_other: bool) -> TokenStream {
     let ident = variant.ident;
     let inits = variant.fields.iter().map(|field| {
         let member = &field.member;
-        let value = decode_field(field, in_other);
+        let value = decode_field(variant, field, in_other);
         quote!(#member: #value)
     });
     quote!(Self::#ident { #(#inits),* })
 }
 
-/// `__RETRY_AFTER` and `__REQUEST_ID`: the enum's header names, built at
-/// compile time.
+/// The enum's header names (hints, request id, the server's retry
+/// decision), built at compile time, and its code pointers.
 fn header_statics(input: &Enum<'_>) -> TokenStream {
-    let retry_after_names = match &input.attrs.retry_after {
-        Some(names) => names.names.iter().map(header_const).collect(),
-        None => vec![quote!(::apifault::__private::HeaderName::from_static(
-            "retry-after"
-        ))],
+    let retry_after_names: Vec<TokenStream> = match &input.attrs.retry_after {
+        Some(names) => names
+            .names
+            .iter()
+            .map(|n| header_const(&n.value(), n.span()))
+            .collect(),
+        None => vec![header_const("retry-after", Span::call_site())],
     };
     let retry_after_len = retry_after_names.len();
     let request_id_name = match &input.attrs.request_id {
-        Some(name) => header_const(name),
-        None => quote!(::apifault::__private::HeaderName::from_static(
-            "x-request-id"
-        )),
+        Some(name) => header_const(&name.value(), name.span()),
+        None => header_const("x-request-id", Span::call_site()),
     };
+    let should_retry_name = match &input.attrs.should_retry {
+        Some(name) => header_const(&name.value(), name.span()),
+        None => header_const("x-should-retry", Span::call_site()),
+    };
+    let (retry_after, request_id, should_retry) =
+        (own("RETRY_AFTER"), own("REQUEST_ID"), own("SHOULD_RETRY"));
     quote! {
         #[allow(dead_code)]
-        static __RETRY_AFTER: [::apifault::__private::HeaderName; #retry_after_len] = [#(#retry_after_names),*];
+        static #retry_after: [::apifault::__private::HeaderName; #retry_after_len] = [#(#retry_after_names),*];
         #[allow(dead_code)]
-        static __REQUEST_ID: ::apifault::__private::HeaderName = #request_id_name;
+        static #request_id: ::apifault::__private::HeaderName = #request_id_name;
+        #[allow(dead_code)]
+        static #should_retry: ::apifault::__private::HeaderName = #should_retry_name;
     }
 }
 
 /// `impl IntoResponse`, emitted through `if_axum!` so that it exists only
 /// with apifault's `axum` feature: the variant's status, its hint, request
-/// id, rate-limit and header fields as headers, and its body field (text,
-/// bytes or JSON) or else an RFC 9457 problem document.
+/// id, rate-limit and header fields as headers, its body field (text,
+/// bytes or JSON) or else an RFC 9457 problem document, and what its
+/// conditions test (a header's value, the error code at the enum's code
+/// pointer) so that the response decodes back to the same variant.
 fn impl_into_response(input: &Enum<'_>) -> TokenStream {
     let ident = input.ident;
     let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
     let where_clause = where_clause(input, false);
     let header_statics = header_statics(input);
+    let response = own("response");
+    let value = own("value");
+    let request_id_name = own("REQUEST_ID");
+    let should_retry_name = own("SHOULD_RETRY");
     let arms = input.variants.iter().map(|variant| {
         let role_fields: Vec<&Field<'_>> = variant.fields.iter().filter(|f| f.attr.is_some()).collect();
-        let members = role_fields.iter().map(|f| &f.member);
-        let bindings: Vec<Ident> = role_fields.iter().map(|f| binding(f)).collect();
-        let name = variant.ident;
+        let pat = pattern(variant, &role_fields);
         let fallback = status_lit(input.held_codes(variant).first().copied().unwrap_or(500));
         let new = match (variant.kind(), variant.field("status")) {
             (Kind::Status | Kind::Other, Some(field)) => {
-                let ty = field.ty;
-                let bound = binding(field);
-                let status = quote_spanned!(ty.span()=> ::apifault::__private::status_or_500(
-                    <#ty as ::apifault::__private::StatusField>::to_status(#bound)
-                ));
-                quote!(::apifault::__private::ServerResponse::new(#status, #fallback))
+                let status = to_status(field);
+                quote!(::apifault::__private::ServerResponse::new(
+                    ::apifault::__private::status_or_500(#status), #fallback))
             }
             (Kind::Status | Kind::Other, None) => {
                 quote!(::apifault::__private::ServerResponse::new(#fallback, #fallback))
@@ -512,53 +616,61 @@ fn impl_into_response(input: &Enum<'_>) -> TokenStream {
             }
             (Kind::Local, _) => quote!(::apifault::__private::ServerResponse::internal(#fallback)),
         };
-        let writes = role_fields.iter().zip(&bindings).map(|(field, bound)| {
+        let writes = role_fields.iter().map(|field| {
             let ty = field.ty;
+            let bound = binding(field);
             match field.role() {
                 // Only the trait call is spanned on the field's type: the
-                // names defined here keep call-site spans (see `decode_field`).
+                // names defined here keep their own spans (see `decode_field`).
                 Some(FieldRole::RetryAfter) => {
                     let hint = quote_spanned!(ty.span()=> <#ty as ::apifault::__private::RetryAfterField>::hint(#bound));
-                    quote!(__response.retry_after(&__RETRY_AFTER, #hint);)
+                    let names = retry_after_names(variant);
+                    quote!(#response.retry_after(#names, #hint);)
                 }
                 Some(FieldRole::RequestId) => {
                     let id = quote_spanned!(ty.span()=> <#ty as ::apifault::__private::RequestIdField>::id(#bound));
-                    quote!(__response.request_id(&__REQUEST_ID, #id);)
+                    quote!(#response.request_id(&#request_id_name, #id);)
                 }
                 Some(FieldRole::RateLimit) => {
                     let announced = quote_spanned!(ty.span()=> <#ty as ::apifault::__private::RateLimitField>::rate_limit(#bound));
-                    quote!(__response.rate_limit(#announced);)
+                    quote!(#response.rate_limit(#announced);)
+                }
+                Some(FieldRole::ShouldRetry) => {
+                    let said = quote_spanned!(ty.span()=> <#ty as ::apifault::__private::ShouldRetryField>::said(#bound));
+                    quote!(#response.should_retry(&#should_retry_name, #said);)
                 }
                 Some(FieldRole::Header(header)) => {
-                    let header = header_static(header);
+                    let header = header_static(&header.value(), header.span());
                     if option_inner(ty).is_some() {
-                        quote!(if let ::core::option::Option::Some(__value) = #bound {
-                            __response.header(#header, (&&::apifault::__private::DisplayProbe(__value)).display());
+                        quote!(if let ::core::option::Option::Some(#value) = #bound {
+                            #response.header(#header, (&&::apifault::__private::DisplayProbe(#value)).display());
                         })
                     } else {
-                        quote!(__response.header(#header, (&&::apifault::__private::DisplayProbe(#bound)).display());)
+                        quote!(#response.header(#header, (&&::apifault::__private::DisplayProbe(#bound)).display());)
                     }
                 }
                 Some(FieldRole::Body) => {
                     if option_inner(ty).is_some() {
                         quote!(match #bound {
-                            ::core::option::Option::Some(__value) => {
-                                __response.body((&&::apifault::__private::BodyProbe(__value)).render_body());
+                            ::core::option::Option::Some(#value) => {
+                                #response.body((&&::apifault::__private::BodyProbe(#value)).render_body());
                             }
-                            ::core::option::Option::None => __response.body(::apifault::__private::Rendered::Empty),
+                            ::core::option::Option::None => #response.body(::apifault::__private::Rendered::Empty),
                         })
                     } else {
-                        quote!(__response.body((&&::apifault::__private::BodyProbe(#bound)).render_body());)
+                        quote!(#response.body((&&::apifault::__private::BodyProbe(#bound)).render_body());)
                     }
                 }
                 Some(FieldRole::Status) | None => TokenStream::new(),
             }
         });
+        let conditions = serve_conditions(input, variant);
         quote! {
-            Self::#name { #(#members: #bindings,)* .. } => {
-                let mut __response = #new;
+            #pat => {
+                let mut #response = #new;
                 #(#writes)*
-                __response
+                #conditions
+                #response
             }
         }
     });
@@ -576,72 +688,230 @@ fn impl_into_response(input: &Enum<'_>) -> TokenStream {
                 fn into_response(self) -> ::apifault::__private::axum_core::response::Response {
                     use ::apifault::__private::{ViaDisplay as _, ViaNoDisplay as _, ViaOpaque as _, ViaRaw as _, ViaSerialize as _};
                     #header_statics
-                    let __response: ::apifault::__private::ServerResponse = #matched;
-                    __response.finish((&&::apifault::__private::DisplayProbe(&self)).display())
+                    let #response: ::apifault::__private::ServerResponse = #matched;
+                    #response.finish((&&::apifault::__private::DisplayProbe(&self)).display())
                 }
             }
         }
     }
 }
 
+/// What a served variant writes so that its conditions hold again when the
+/// response is decoded: a header condition's declared value, and the first
+/// code at the first code pointer when the variant has no body field of its
+/// own. A presence-only header is written by the field that fills it, if
+/// any; a predicate cannot be written back.
+fn serve_conditions(input: &Enum<'_>, variant: &Variant<'_>) -> TokenStream {
+    let Some(when) = &variant.attrs.when else {
+        return TokenStream::new();
+    };
+    let response = own("response");
+    let has_body = variant.field("body").is_some();
+    let writes = when
+        .conditions
+        .iter()
+        .filter_map(|condition| match condition {
+            Condition::Header {
+                lit,
+                name,
+                value: Some(value),
+            } => {
+                let header = header_static(name, lit.span());
+                Some(quote!(#response.condition_header(#header, #value);))
+            }
+            Condition::Code { codes, .. } if !has_body => {
+                let pointer = input.attrs.code.as_ref()?.pointers.first()?;
+                let code = codes.first()?;
+                Some(quote!(#response.code_at(#pointer, #code);))
+            }
+            _ => None,
+        });
+    quote!(#(#writes)*)
+}
+
+/// The test of one `when(...)` condition on the response being decoded.
+fn condition_test(condition: &Condition) -> TokenStream {
+    let parts = own("parts");
+    let code = own("code");
+    match condition {
+        Condition::Header { lit, name, value } => {
+            let header = header_static(name, lit.span());
+            match value {
+                Some(value) => {
+                    quote!(::apifault::__private::header_is(#parts.headers, #header, #value))
+                }
+                None => quote!(#parts.headers.contains_key(#header)),
+            }
+        }
+        Condition::Code { codes, .. } => quote!(#code.is_one_of(&[#(#codes),*])),
+        Condition::Predicate(path) => {
+            let when = own("when");
+            quote_spanned! {path.span()=>
+                {
+                    let #when: fn(&::apifault::__private::ResponseParts<'_>) -> ::core::primitive::bool = #path;
+                    #when(&#parts)
+                }
+            }
+        }
+    }
+}
+
+/// `if <all conditions of variant> { break 'pick index; }`.
+fn try_variant(input: &Enum<'_>, index: usize) -> TokenStream {
+    let pick = own_label("pick");
+    let tests: Vec<TokenStream> = input.variants[index]
+        .attrs
+        .when
+        .iter()
+        .flat_map(|w| &w.conditions)
+        .map(condition_test)
+        .collect();
+    quote!(if #(#tests)&&* { break #pick #index; })
+}
+
+/// Statuses with the same claims, as match patterns: runs of consecutive
+/// codes become ranges.
+fn status_patterns(codes: &[u16]) -> TokenStream {
+    let mut patterns = Vec::new();
+    let mut i = 0;
+    while i < codes.len() {
+        let mut j = i;
+        while j + 1 < codes.len() && codes[j + 1] == codes[j] + 1 {
+            j += 1;
+        }
+        let (lo, hi) = (codes[i], codes[j]);
+        patterns.push(if lo == hi {
+            quote!(#lo)
+        } else {
+            quote!(#lo..=#hi)
+        });
+        i = j + 1;
+    }
+    quote!(#(#patterns)|*)
+}
+
+/// Groups statuses by what `key` says of them (skipping `None`), in order of
+/// first appearance.
+fn group_by<K: PartialEq + Clone>(key: impl Fn(usize) -> Option<K>) -> Vec<(K, Vec<u16>)> {
+    let mut groups: Vec<(K, Vec<u16>)> = Vec::new();
+    let slots = (STATUSES.end() - STATUSES.start() + 1) as usize;
+    for slot in 0..slots {
+        let Some(k) = key(slot) else { continue };
+        let code = (slot as u64 + STATUSES.start()) as u16;
+        match groups.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, codes)) => codes.push(code),
+            None => groups.push((k, vec![code])),
+        }
+    }
+    groups
+}
+
 fn impl_from_response(input: &Enum<'_>, other: &Variant<'_>) -> TokenStream {
     let ident = input.ident;
     let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
     let where_clause = where_clause(input, true);
-
     let header_statics = header_statics(input);
+    let claims = &input.claims;
+    let (parts, pick, code, claimed, label) = (
+        own("parts"),
+        own_label("pick"),
+        own("code"),
+        own("claimed"),
+        own_label("variant"),
+    );
+    let status = quote!(#parts.status.as_u16());
 
-    // Exact statuses first: a status listed on its own wins over a range.
-    let mut exact_arms = Vec::new();
-    let mut range_arms = Vec::new();
-    for variant in input.variants.iter().filter(|v| v.kind() == Kind::Status) {
-        let Some(status) = &variant.attrs.status else {
-            continue;
-        };
-        let build = construct(variant, false);
-        let arm_body = quote!('__variant: { ::core::option::Option::Some(#build) });
-        let exact: Vec<u16> = status
-            .items
-            .iter()
-            .filter(|i| !i.is_range)
-            .map(|i| i.lo as u16)
-            .collect();
-        if !exact.is_empty() {
-            exact_arms.push(quote!(#(#exact)|* => #arm_body,));
+    // 1. Conditional variants, by status then status-less.
+    let conditional_arms = group_by(|slot| {
+        let list = &claims.conditional[slot];
+        (!list.is_empty()).then(|| list.clone())
+    })
+    .into_iter()
+    .map(|(list, codes)| {
+        let patterns = status_patterns(&codes);
+        let tries = list.iter().map(|&index| try_variant(input, index));
+        quote!(#patterns => { #(#tries)* })
+    })
+    .collect::<Vec<_>>();
+    let conditional = (!conditional_arms.is_empty()).then(|| {
+        quote! {
+            match #status {
+                #(#conditional_arms)*
+                _ => {}
+            }
         }
-        let ranges: Vec<TokenStream> = status
-            .items
+    });
+    let statusless = (!claims.statusless.is_empty()).then(|| {
+        let tries = claims
+            .statusless
             .iter()
-            .filter(|i| i.is_range)
-            .map(|i| {
-                let (lo, hi) = (i.lo as u16, i.hi as u16);
-                quote!(#lo..=#hi)
-            })
-            .collect();
-        if !ranges.is_empty() {
-            range_arms.push(quote!(#(#ranges)|* => #arm_body,));
+            .map(|&index| try_variant(input, index));
+        quote! {
+            if !#parts.status.is_success() {
+                #(#tries)*
+            }
         }
-    }
+    });
+    // 2. Unconditional variants: exact claims already beat ranges in the table.
+    let none = input.variants.len();
+    let unconditional_arms =
+        group_by(|slot| claims.unconditional[slot])
+            .into_iter()
+            .map(|(index, codes)| {
+                let patterns = status_patterns(&codes);
+                quote!(#patterns => #index,)
+            });
+    let choose = quote! {
+        match #status {
+            #(#unconditional_arms)*
+            _ => #none,
+        }
+    };
+    let pick_value = if conditional.is_none() && statusless.is_none() {
+        choose
+    } else {
+        quote!(#pick: {
+            #conditional
+            #statusless
+            #choose
+        })
+    };
+    let code_reader = input.variants.iter().flat_map(|v| v.attrs.when.iter()).flat_map(|w| &w.conditions).any(|c| matches!(c, Condition::Code { .. })).then(|| {
+        let pointers = input.attrs.code.iter().flat_map(|c| &c.pointers);
+        quote!(let mut #code = ::apifault::__private::ErrorCode::new(#parts.body, &[#(#pointers),*]);)
+    });
+
+    let decode_arms = input
+        .variants
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.kind() == Kind::Status)
+        .map(|(index, variant)| {
+            let build = construct(variant, false);
+            quote!(#index => #label: { ::core::option::Option::Some(#build) },)
+        });
     let other = construct(other, true);
-    let span = Span::call_site();
+    let pick_var = own("pick");
+    let error = own("error");
 
-    quote_spanned! {span=>
+    quote! {
         #[automatically_derived]
         #[allow(deprecated)]
         impl #impl_generics ::apifault::__private::FromResponse for #ident #ty_generics #where_clause {
-            #[allow(unused_variables, unreachable_code, clippy::match_single_binding)]
-            fn from_response(__parts: ::apifault::__private::ResponseParts<'_>) -> Self {
+            #[allow(unused_variables, unreachable_code, unreachable_patterns, unused_mut, clippy::match_single_binding)]
+            fn from_response(#parts: ::apifault::__private::ResponseParts<'_>) -> Self {
                 #[allow(unused_imports)]
                 use ::apifault::__private::JsonBody as _;
                 #header_statics
+                #code_reader
+                let #pick_var: ::core::primitive::usize = #pick_value;
                 #[allow(unreachable_patterns)]
-                let __claimed: ::core::option::Option<Self> = match __parts.status.as_u16() {
-                    #(#exact_arms)*
-                    #(#range_arms)*
+                let #claimed: ::core::option::Option<Self> = match #pick_var {
+                    #(#decode_arms)*
                     _ => ::core::option::Option::None,
                 };
-                match __claimed {
-                    ::core::option::Option::Some(__error) => __error,
+                match #claimed {
+                    ::core::option::Option::Some(#error) => #error,
                     ::core::option::Option::None => #other,
                 }
             }

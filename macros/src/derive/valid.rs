@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::ast::{Enum, Kind, Variant, default_retry, option_inner};
-use super::attr::{FieldRole, is_header_name, span_of};
+use super::attr::{Condition, FieldRole, HeaderNames, RetryKind, is_header_name, span_of};
 use crate::ctxt::Ctxt;
 
 pub(crate) fn check(cx: &Ctxt, input: &Enum<'_>) {
@@ -15,7 +15,116 @@ pub(crate) fn check(cx: &Ctxt, input: &Enum<'_>) {
     check_statuses(cx, input);
     for variant in &input.variants {
         check_fields(cx, variant);
+        check_conditions(cx, input, variant);
         check_knows_its_retry(cx, input, variant);
+    }
+}
+
+fn check_header_names(cx: &Ctxt, names: &HeaderNames) {
+    if names.names.is_empty() {
+        cx.error_spanned_by(
+            &names.key,
+            "`retry_after` needs at least one header name, like `retry_after = \"Retry-After\"`",
+        );
+    }
+    for name in &names.names {
+        check_header_name(cx, name);
+    }
+}
+
+/// Whether `pointer` is an RFC 6901 JSON pointer: empty (the whole
+/// document) or `/`-separated tokens in which `~` only starts `~0` or `~1`.
+fn is_json_pointer(pointer: &str) -> bool {
+    if pointer.is_empty() {
+        return true;
+    }
+    pointer.starts_with('/')
+        && pointer
+            .split('~')
+            .skip(1)
+            .all(|after| after.starts_with('0') || after.starts_with('1'))
+}
+
+/// A header value as `http::HeaderValue` accepts it: visible ASCII, spaces
+/// and tabs, not empty.
+fn is_header_value(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+}
+
+fn check_conditions(cx: &Ctxt, input: &Enum<'_>, variant: &Variant<'_>) {
+    let attrs = &variant.attrs;
+    if let Some(names) = &attrs.retry_after {
+        check_header_names(cx, names);
+    }
+    if let Some(when) = &attrs.when {
+        if let Some(key) = attrs.transport.as_ref().or(attrs.other.as_ref()) {
+            cx.error_spanned_by(
+                &when.key,
+                format!(
+                    "`when` chooses among the variants that claim a response; a `{key}` variant is what is left when none does, so it takes no conditions"
+                ),
+            );
+        }
+        for condition in &when.conditions {
+            match condition {
+                Condition::Header { lit, name, value } => {
+                    if !is_header_name(name) {
+                        cx.error_spanned_by(
+                            lit,
+                            format!(
+                                "{name:?} is not a valid HTTP header name: write `header = \"Name\"` to test that the header is present, or `header = \"Name: value\"` to test its value"
+                            ),
+                        );
+                    } else if let Some(value) = value
+                        && !is_header_value(value)
+                    {
+                        cx.error_spanned_by(
+                            lit,
+                            format!(
+                                "{value:?} is not a header value to compare with: give visible ASCII after the colon, like \"{name}: 0\", or drop the colon to test that the header is present"
+                            ),
+                        );
+                    }
+                }
+                Condition::Code { key, .. } => {
+                    if input.attrs.code.is_none() {
+                        cx.error_spanned_by(
+                            key,
+                            "`when(code = …)` needs to know where the body keeps its error code: add `#[api(code = \"/error/code\")]` (a JSON pointer) on the enum",
+                        );
+                    }
+                }
+                Condition::Predicate(_) => {}
+            }
+        }
+    }
+    if let Some(wait) = &attrs.default_wait {
+        if wait.millis.is_none() {
+            cx.error_spanned_by(
+                &wait.lit,
+                "expected a duration like \"60s\", \"500ms\", \"2m\" or \"1h\": digits, then `ms`, `s`, `m` or `h`",
+            );
+        }
+        let never = match variant.kind() {
+            Kind::Local => true,
+            Kind::Transport => false,
+            Kind::Status | Kind::Other => {
+                input.static_retry(variant) == Some(RetryKind::Never)
+                    && variant.field("should_retry").is_none()
+            }
+        };
+        if never {
+            cx.error_spanned_by(
+                &wait.key,
+                format!(
+                    "`{}` is never retried, so `default_wait` would never be waited: drop it, or say `retry = \"after\"`",
+                    variant.ident
+                ),
+            );
+        }
     }
 }
 
@@ -33,18 +142,32 @@ fn check_header_name(cx: &Ctxt, lit: &syn::LitStr) {
 
 fn check_container(cx: &Ctxt, input: &Enum<'_>) {
     if let Some(retry_after) = &input.attrs.retry_after {
-        if retry_after.names.is_empty() {
-            cx.error_spanned_by(
-                &retry_after.key,
-                "`retry_after` needs at least one header name, like `retry_after = \"Retry-After\"`",
-            );
-        }
-        for name in &retry_after.names {
-            check_header_name(cx, name);
-        }
+        check_header_names(cx, retry_after);
     }
     if let Some(request_id) = &input.attrs.request_id {
         check_header_name(cx, request_id);
+    }
+    if let Some(should_retry) = &input.attrs.should_retry {
+        check_header_name(cx, should_retry);
+    }
+    if let Some(code) = &input.attrs.code {
+        if code.pointers.is_empty() {
+            cx.error_spanned_by(
+                &code.key,
+                "`code` needs at least one JSON pointer, like `code = \"/error/code\"`",
+            );
+        }
+        for pointer in &code.pointers {
+            if !is_json_pointer(&pointer.value()) {
+                cx.error_spanned_by(
+                    pointer,
+                    format!(
+                        "{:?} is not a JSON pointer (RFC 6901): start it with `/`, like \"/error/code\", and write `~` as `~0` and `/` inside a name as `~1`",
+                        pointer.value()
+                    ),
+                );
+            }
+        }
     }
 }
 
@@ -97,16 +220,9 @@ fn check_variant_kinds(cx: &Ctxt, input: &Enum<'_>) {
     }
 }
 
-/// A claimed status range, for overlap checks.
-struct Claim<'v> {
-    variant: &'v syn::Ident,
-    lo: u64,
-    hi: u64,
-}
-
+/// Statuses out of range, empty ranges and 2xx claims, then the conflicts
+/// the claim table found (two unconditional claims on one status).
 fn check_statuses(cx: &Ctxt, input: &Enum<'_>) {
-    let mut exact: BTreeMap<u64, &syn::Ident> = BTreeMap::new();
-    let mut ranges: Vec<Claim<'_>> = Vec::new();
     for variant in &input.variants {
         let Some(status) = &variant.attrs.status else {
             continue;
@@ -114,9 +230,7 @@ fn check_statuses(cx: &Ctxt, input: &Enum<'_>) {
         for item in &status.items {
             if !(100..=599).contains(&item.lo) || !(100..=599).contains(&item.hi) {
                 cx.error_spanned_by(&item.tokens, "an HTTP status is a number from 100 to 599");
-                continue;
-            }
-            if item.lo > item.hi {
+            } else if item.lo > item.hi {
                 cx.error_spanned_by(
                     &item.tokens,
                     format!(
@@ -124,69 +238,16 @@ fn check_statuses(cx: &Ctxt, input: &Enum<'_>) {
                         item.hi, item.lo
                     ),
                 );
-                continue;
-            }
-            if item.lo <= 299 && item.hi >= 200 {
+            } else if item.lo <= 299 && item.hi >= 200 {
                 cx.error_spanned_by(
                     &item.tokens,
                     "2xx is success, not an error: an error variant cannot claim a 2xx status",
                 );
-                continue;
-            }
-            if item.is_range {
-                if let Some(prior) = ranges.iter().find(|c| c.lo <= item.hi && item.lo <= c.hi) {
-                    cx.error_spanned_by(
-                        &item.tokens,
-                        format!(
-                            "this range overlaps {}..={} of `{}`: ranges cannot share statuses (a single status inside a range is allowed, and wins)",
-                            prior.lo, prior.hi, prior.variant
-                        ),
-                    );
-                    continue;
-                }
-                ranges.push(Claim {
-                    variant: variant.ident,
-                    lo: item.lo,
-                    hi: item.hi,
-                });
-            } else if let Some(prior) = exact.get(&item.lo) {
-                let what = if *prior == variant.ident {
-                    "is listed twice on this variant".to_owned()
-                } else {
-                    format!("is already claimed by `{prior}`")
-                };
-                cx.error_spanned_by(
-                    &item.tokens,
-                    format!(
-                        "status {} {what}: each status belongs to one variant",
-                        item.lo
-                    ),
-                );
-            } else {
-                exact.insert(item.lo, variant.ident);
             }
         }
     }
-    // A status inside a range of the same variant would never be told apart.
-    for variant in &input.variants {
-        let Some(status) = &variant.attrs.status else {
-            continue;
-        };
-        for item in status.items.iter().filter(|i| !i.is_range) {
-            if let Some(range) = status
-                .items
-                .iter()
-                .find(|r| r.is_range && r.lo <= item.lo && item.lo <= r.hi)
-            {
-                cx.error_spanned_by(
-                    &item.tokens,
-                    format!(
-                        "status {} is already inside {}..={} on this variant: drop one of them",
-                        item.lo, range.lo, range.hi
-                    ),
-                );
-            }
-        }
+    for (tokens, message) in &input.claims.conflicts {
+        cx.error_spanned_by(tokens, message);
     }
 }
 
@@ -266,12 +327,21 @@ fn check_knows_its_retry(cx: &Ctxt, input: &Enum<'_>, variant: &Variant<'_>) {
         ),
         Kind::Status => {
             let Some(status) = &variant.attrs.status else {
+                if let Some(when) = &variant.attrs.when {
+                    cx.error_spanned_by(
+                        &when.key,
+                        format!(
+                            "`{}` has conditions and no status, so it takes any error status, and they retry differently: {add_field}",
+                            variant.ident
+                        ),
+                    );
+                }
                 return;
             };
             let mut kinds = input
                 .held_codes(variant)
                 .into_iter()
-                .map(|code| (code, default_retry(code)));
+                .map(|code| (code, default_retry(u64::from(code))));
             let Some((first_code, first)) = kinds.next() else {
                 return;
             };

@@ -2,7 +2,7 @@
 //! `expand` rewrites the function. On any error the function is emitted
 //! unchanged next to the errors, so that one mistake does not cascade.
 
-mod args;
+pub(crate) mod args;
 mod expand;
 
 use proc_macro2::TokenStream;
