@@ -1,8 +1,9 @@
 //! The generated code names only `::apifault::__private` and `::core`, so a
-//! user's own `core`, `std`, `Option` or `Result` items next to the enum do
-//! not break it; and an enum written by a `macro_rules!` derives too.
+//! user's own `core`, `std`, `Option`, `Result`, `bool` or `str` items next to
+//! the enum do not break it, nor do constants named like the expansion's own
+//! locals; and an enum written by a `macro_rules!` derives too.
 
-#![allow(dead_code, non_camel_case_types)]
+#![allow(dead_code, non_camel_case_types, non_upper_case_globals)]
 
 mod shadowed {
     mod core {}
@@ -17,12 +18,39 @@ mod shadowed {
     struct Duration;
     struct HeaderName;
     struct Default;
+    struct bool;
+    struct str;
+    struct usize;
+    const __parts: u8 = 0;
+    const __value: u8 = 0;
+    const __response: u8 = 0;
+    const __body: u8 = 0;
+    const __error: u8 = 0;
+    const __claimed: u8 = 0;
+    const __field_0: u8 = 0;
+    const __field_id: u8 = 0;
 
     use apifault::{ApiError, FromResponse};
 
+    fn never(_: &apifault::ResponseParts<'_>) -> ::core::primitive::bool {
+        false
+    }
+
     #[derive(Debug, ApiError)]
-    #[api(request_id = "X-Req")]
+    #[api(request_id = "X-Req", code = "/code", should_retry = "X-Retry")]
     pub(crate) enum E {
+        #[api(
+            status = 400,
+            when(header = "X-Mode: slow", code = "slow"),
+            retry = "backoff",
+            default_wait = "2s"
+        )]
+        Conditional {
+            #[api(should_retry)]
+            should_retry: ::core::option::Option<::core::primitive::bool>,
+        },
+        #[api(when = never, retry = "never")]
+        Never,
         #[api(status = 429)]
         Slow {
             #[api(retry_after)]
@@ -40,7 +68,7 @@ mod shadowed {
         },
     }
 
-    pub(crate) fn decode(code: u16, n: &'static str) -> E {
+    pub(crate) fn decode(code: u16, n: &'static ::core::primitive::str) -> E {
         let mut headers = http::HeaderMap::new();
         headers.insert("x-n", http::HeaderValue::from_static(n));
         E::from_response(apifault::ResponseParts::new(
@@ -98,6 +126,30 @@ fn expansion_is_hygienic() {
         shadowed::decode(418, "x").status().map(|s| s.as_u16()),
         Some(418)
     );
+}
+
+#[test]
+fn conditions_are_hygienic() {
+    use apifault::{ApiError, FromResponse, Retry};
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-mode", http::HeaderValue::from_static("SLOW"));
+    headers.insert("x-retry", http::HeaderValue::from_static("true"));
+    let e = shadowed::E::from_response(apifault::ResponseParts::new(
+        http::StatusCode::BAD_REQUEST,
+        &headers,
+        br#"{"code": "slow"}"#,
+    ));
+    assert!(
+        matches!(
+            e,
+            shadowed::E::Conditional {
+                should_retry: Some(true)
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.retry(), Retry::Backoff);
+    assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(2)));
 }
 
 #[test]

@@ -332,50 +332,75 @@ fn parse_when(meta: &ParseNestedMeta<'_>, key: Ident) -> syn::Result<When> {
     if !meta.input.peek(syn::token::Paren) {
         return Err(syn::Error::new_spanned(
             &key,
-            format!(
-                "`when` needs its conditions: `when({CONDITIONS})`, or `when = path::to::predicate`"
-            ),
+            "`when` needs its conditions, like `when(header = \"X-Mode: slow\")` or `when(code = \"rate_limit\")`, or a predicate, `when = path::to::predicate`",
         ));
     }
-    let mut conditions = Vec::new();
-    meta.parse_nested_meta(|inner| {
-        let cond = key_ident(&inner)?;
-        match cond.to_string().as_str() {
-            "header" => {
-                let lit = lit_str(inner.value()?)?;
-                let text = lit.value();
-                let (name, value) = match text.split_once(':') {
-                    Some((name, value)) => (name.to_owned(), Some(value.trim_matches([' ', '\t']).to_owned())),
-                    None => (text.clone(), None),
-                };
-                conditions.push(Condition::Header { lit, name, value });
-            }
-            "code" => {
-                let codes = one_or_list(inner.value()?, code_str)?;
-                if codes.is_empty() {
-                    return Err(syn::Error::new_spanned(
-                        &cond,
-                        "`code = []` matches nothing: list at least one code",
-                    ));
-                }
-                conditions.push(Condition::Code { key: cond, codes });
-            }
-            _ => {
-                return Err(syn::Error::new_spanned(
-                    &cond,
-                    format!("unknown condition `{cond}`; expected {CONDITIONS}, or a predicate as `when = path`"),
-                ));
-            }
-        }
-        Ok(())
-    })?;
-    if conditions.is_empty() {
+    let content;
+    syn::parenthesized!(content in meta.input);
+    if content.is_empty() {
         return Err(syn::Error::new_spanned(
             &key,
             format!("`when()` has no condition: give at least one, {CONDITIONS}"),
         ));
     }
-    Ok(When { key, conditions })
+    let mut conditions = Vec::new();
+    // Every bad condition is reported, each on its own tokens.
+    let mut errors: Option<syn::Error> = None;
+    let parser = syn::meta::parser(|inner| {
+        if let Err(error) = parse_condition(&inner, &mut conditions) {
+            match &mut errors {
+                Some(errors) => errors.combine(error),
+                None => errors = Some(error),
+            }
+            skip_to_comma(inner.input)?;
+        }
+        Ok(())
+    });
+    syn::parse::Parser::parse2(parser, content.parse::<TokenStream>()?)?;
+    match errors {
+        Some(errors) => Err(errors),
+        None => Ok(When { key, conditions }),
+    }
+}
+
+fn parse_condition(
+    inner: &ParseNestedMeta<'_>,
+    conditions: &mut Vec<Condition>,
+) -> syn::Result<()> {
+    let cond = key_ident(inner)?;
+    match cond.to_string().as_str() {
+        "header" => {
+            let lit = lit_str(inner.value()?)?;
+            let text = lit.value();
+            let (name, value) = match text.split_once(':') {
+                Some((name, value)) => (
+                    name.to_owned(),
+                    Some(value.trim_matches([' ', '\t']).to_owned()),
+                ),
+                None => (text.clone(), None),
+            };
+            conditions.push(Condition::Header { lit, name, value });
+        }
+        "code" => {
+            let codes = one_or_list(inner.value()?, code_str)?;
+            if codes.is_empty() {
+                return Err(syn::Error::new_spanned(
+                    &cond,
+                    "`code = []` matches nothing: list at least one code",
+                ));
+            }
+            conditions.push(Condition::Code { key: cond, codes });
+        }
+        _ => {
+            return Err(syn::Error::new_spanned(
+                &cond,
+                format!(
+                    "unknown condition `{cond}`; expected {CONDITIONS}, or a predicate as `when = path`"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn lit_str(input: ParseStream<'_>) -> syn::Result<LitStr> {

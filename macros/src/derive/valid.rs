@@ -64,7 +64,7 @@ fn check_conditions(cx: &Ctxt, input: &Enum<'_>, variant: &Variant<'_>) {
             cx.error_spanned_by(
                 &when.key,
                 format!(
-                    "`when` chooses among the variants that claim a response; a `{key}` variant is what is left when none does, so it takes no conditions"
+                    "`when` chooses among the variants that claim a response; the `{key}` variant takes what is left when none does, so it takes no conditions"
                 ),
             );
         }
