@@ -817,10 +817,23 @@ mod tests {
                 &["retry-after"],
                 None,
             ),
-            // names are case-insensitive, dates measure from `now`
+            // names are case-insensitive; a name other than Retry-After is
+            // a reset: no HTTP-date, but a Unix time from 10^9 on, measured
+            // from `now`
             (
                 &[("x-ratelimit-reset", b"Sun, 06 Nov 1994 08:50:37 GMT")],
                 &["X-RateLimit-Reset"],
+                None,
+            ),
+            (
+                &[("x-ratelimit-reset", b"1000000000")],
+                &["X-RateLimit-Reset"],
+                secs(1_000_000_000 - 784_111_777),
+            ),
+            (&[("ratelimit-reset", b" 30 ")], &["ratelimit-reset"], secs(30)),
+            (
+                &[("Retry-After", b"Sun, 06 Nov 1994 08:50:37 GMT")],
+                &["retry-after"],
                 secs(60),
             ),
             // the structured field gives its reset, not a delay-seconds reading
