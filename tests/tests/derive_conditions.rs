@@ -195,7 +195,8 @@ enum Precedence {
 fn precedence_follows_every_row_of_the_rule() {
     use Precedence::*;
     let s = StatusCode::from_u16;
-    let table: &[(u16, &[(&str, &str)], Precedence)] = &[
+    type Row = (u16, &'static [(&'static str, &'static str)], Precedence);
+    let table: &[Row] = &[
         // Conditions that hold: exact beats range beats status-less.
         (400, &[("x-a", "1")], ExactWhen),
         (401, &[("x-a", "1")], RangeWhen),
