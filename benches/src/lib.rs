@@ -2,6 +2,7 @@
 //! realistic error enum decoded by the derive, the same enum decoded by a
 //! hand-written `match` (the baseline), and a set of responses.
 
+pub mod conditions;
 pub mod storm;
 
 use std::time::Duration;

@@ -830,7 +830,11 @@ mod tests {
                 &["X-RateLimit-Reset"],
                 secs(1_000_000_000 - 784_111_777),
             ),
-            (&[("ratelimit-reset", b" 30 ")], &["ratelimit-reset"], secs(30)),
+            (
+                &[("ratelimit-reset", b" 30 ")],
+                &["ratelimit-reset"],
+                secs(30),
+            ),
             (
                 &[("Retry-After", b"Sun, 06 Nov 1994 08:50:37 GMT")],
                 &["retry-after"],

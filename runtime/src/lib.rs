@@ -54,9 +54,11 @@
 //!
 //! | key | meaning |
 //! |---|---|
-//! | `retry_after = "Header"` or `["A", "B"]` | where the server's wait hint is, tried in order (default `Retry-After`) |
+//! | `retry_after = "Header"` or `["A", "B"]` | where the server's wait hint is, tried in order (default `Retry-After`); `Retry-After` is delta-seconds or an HTTP-date, any other header a reset: delta-seconds, or a Unix time from 10^9 on (see [`headers::retry_after_at`]) |
 //! | `request_id = "Header"` | the request id header (default `X-Request-Id`) |
 //! | `atomic` | the API promises a failed request changed nothing: every status is [`ApiError::safe_to_resend`] |
+//! | `code = "/json/pointer"` or a list | where a JSON body keeps its error code, for `when(code = …)`: RFC 6901 pointers tried in order, the first holding a string or a number wins |
+//! | `should_retry = "Header"` | the header carrying the server's own retry decision, for `should_retry` fields (default `X-Should-Retry`) |
 //!
 //! On a variant:
 //!
@@ -66,6 +68,9 @@
 //! | `retry = "never" \| "backoff" \| "after"` | overrides [`Retry::for_status`] |
 //! | `transport` | the variant for failures below HTTP (its error field may implement [`TransportError`]) |
 //! | `other` | every response no other variant claims; makes decoding total and generates [`FromResponse`] |
+//! | `when(header = "Name")`, `when(header = "Name: value")`, `when(code = "X")`, `when(code = ["X", "Y"])`, several at once, or `when = path` | conditions beyond the status that must all hold; without `status`, any non-2xx status (see [`recipes`]) |
+//! | `retry_after = "Header"` or a list | this variant's hint headers, replacing the enum's |
+//! | `default_wait = "60s"` | the wait when the response gives no hint (`ms`, `s`, `m`, `h`) |
 //!
 //! A variant without `#[api]` is a local error (raised before sending): no
 //! status, never retried, never decoded.
@@ -80,8 +85,48 @@
 //! | `request_id` | `Option<String>` or `String` | the request id header |
 //! | `header = "Name"` | any `FromStr` type, or `Option` of one | the named header; absent or unparsable sends the response to `other` unless `Option` |
 //! | `rate_limit` | `Option<RateLimit>` | see [`headers::rate_limit`] |
+//! | `should_retry` | `Option<bool>` | the server's decision ([`headers::should_retry`]); where `Some`, it overrides `retry()`: `false` is `Never`, `true` keeps the variant's retry (`Backoff` where that is `Never`); resend safety is unchanged |
 //!
 //! Fields without `#[api]` are filled with `Default::default()`.
+//!
+//! # Classification beyond the status
+//!
+//! Real APIs decide by more than the status: GitHub answers 403 for "rate
+//! limited" and for "not allowed", told apart by `x-ratelimit-remaining: 0`;
+//! AWS answers 400 with `ThrottlingException` in the body; Stripe's
+//! `Stripe-Should-Retry` header overrides the status. Conditions on the
+//! variants say so, checked at compile time:
+//!
+//! ```
+//! use apifault::{ApiError, FromResponse, ResponseParts, Retry};
+//! use http::{HeaderMap, StatusCode};
+//! use std::time::Duration;
+//!
+//! #[derive(Debug, ApiError)]
+//! #[api(code = "/error/code", should_retry = "Stripe-Should-Retry")]
+//! pub enum ApiErr {
+//!     #[api(status = [403, 429], when(header = "x-ratelimit-remaining: 0"), retry = "after",
+//!           retry_after = "X-RateLimit-Reset")]
+//!     RateLimited { #[api(retry_after)] wait: Option<Duration> },
+//!     #[api(when(code = ["rate_limit", "ThrottlingException"]), retry = "backoff")]
+//!     Throttled,
+//!     #[api(status = 403)]
+//!     Forbidden,
+//!     #[api(other)]
+//!     Other { #[api(status)] status: StatusCode, #[api(should_retry)] should_retry: Option<bool> },
+//! }
+//!
+//! let mut headers = HeaderMap::new();
+//! headers.insert("x-ratelimit-remaining", "0".parse().unwrap());
+//! let e = ApiErr::from_response(ResponseParts::new(StatusCode::FORBIDDEN, &headers, b""));
+//! assert_eq!(e.retry(), Retry::After);
+//! let e = ApiErr::from_response(ResponseParts::new(StatusCode::FORBIDDEN, &HeaderMap::new(), b""));
+//! assert_eq!(e.retry(), Retry::Never);
+//! ```
+//!
+//! The [`recipes`] module has the grammar, the precedence between variants,
+//! and worked examples for GitHub, Stripe, AWS and `x-should-retry`, each
+//! from the vendor's own page.
 //!
 //! # Retrying
 //!
@@ -172,6 +217,7 @@ mod engine;
 mod error;
 pub mod headers;
 mod policy;
+pub mod recipes;
 mod response;
 pub mod testing;
 mod throttle;
