@@ -350,31 +350,59 @@ pub fn header_is(headers: &HeaderMap, name: &HeaderName, expected: &str) -> bool
     })
 }
 
-/// The body's error code for `when(code = …)` conditions, read at most
-/// once per response, and only when a condition asks.
-pub struct ErrorCode<'a> {
+/// The body as JSON for `when(code = …)` and `when(body = …)` conditions,
+/// parsed at most once per response, and only when a condition asks.
+pub struct Json<'a> {
     body: &'a [u8],
-    pointers: &'a [&'a str],
-    read: Option<Option<String>>,
+    parsed: Option<Option<serde_json::Value>>,
 }
 
-impl<'a> ErrorCode<'a> {
+impl<'a> Json<'a> {
     #[inline]
-    pub fn new(body: &'a [u8], pointers: &'a [&'a str]) -> Self {
-        ErrorCode {
-            body,
-            pointers,
-            read: None,
-        }
+    pub fn new(body: &'a [u8]) -> Self {
+        Json { body, parsed: None }
     }
 
-    pub fn is_one_of(&mut self, codes: &[&str]) -> bool {
-        let (body, pointers) = (self.body, self.pointers);
-        let code = self
-            .read
-            .get_or_insert_with(|| crate::response::error_code(body, pointers));
-        code.as_deref().is_some_and(|code| codes.contains(&code))
+    fn value(&mut self) -> Option<&serde_json::Value> {
+        let body = self.body;
+        self.parsed
+            .get_or_insert_with(|| serde_json::from_slice(body).ok())
+            .as_ref()
     }
+
+    /// Whether the error code at the first of `pointers` holding one is
+    /// among `codes`.
+    pub fn code_is(&mut self, pointers: &[&str], codes: &[&str]) -> bool {
+        let Some(json) = self.value() else {
+            return false;
+        };
+        crate::response::code_in(json, pointers).is_some_and(|code| codes.contains(&code.as_ref()))
+    }
+
+    /// A `body = "/pointer: value"` (or presence) condition.
+    pub fn holds(&mut self, pointer: &str, value: Option<&str>) -> bool {
+        self.value()
+            .is_some_and(|json| crate::response::body_holds(json, pointer, value))
+    }
+}
+
+/// `error_2xx(body = …)`: whether a 2xx body holds the error condition.
+pub fn error_in_2xx(parts: &ResponseParts<'_>, pointer: &str, value: Option<&str>) -> bool {
+    !parts.status.is_success() || Json::new(parts.body).holds(pointer, value)
+}
+
+pub use crate::hints::{Hint, HintUnit, RateLimitSpec};
+
+/// The wait hint, from the enum's (or the variant's) sources in order.
+#[inline]
+pub fn hint(parts: &ResponseParts<'_>, sources: &[Hint]) -> Option<Duration> {
+    crate::hints::hint(parts, sources)
+}
+
+/// An enum's own rate-limit headers, `rate_limit(limit = …, …)`.
+#[inline]
+pub fn rate_limit_with(headers: &HeaderMap, spec: &RateLimitSpec) -> Option<RateLimit> {
+    crate::hints::rate_limit_with(headers, spec)
 }
 
 /// The server's own retry decision (`X-Should-Retry: true|false`).

@@ -225,16 +225,25 @@ pub fn retry_after_at(
     names: &[HeaderName],
     now: SystemTime,
 ) -> Option<Duration> {
-    names.iter().find_map(|name| {
-        let value = headers.get(name)?.as_bytes();
-        if name == http::header::RETRY_AFTER {
-            parse_retry_after(value, now)
-        } else if name.as_str() == RATELIMIT {
-            Announced::parse(value).reset.map(seconds)
-        } else {
-            x_reset(value, now)
-        }
-    })
+    names
+        .iter()
+        .find_map(|name| retry_after_value(name, headers.get(name)?.as_bytes(), now))
+}
+
+/// One hint header's value, read as [`retry_after_at`] reads a header of
+/// that name.
+pub(crate) fn retry_after_value(
+    name: &HeaderName,
+    value: &[u8],
+    now: SystemTime,
+) -> Option<Duration> {
+    if name == http::header::RETRY_AFTER {
+        parse_retry_after(value, now)
+    } else if name.as_str() == RATELIMIT {
+        Announced::parse(value).reset.map(seconds)
+    } else {
+        x_reset(value, now)
+    }
 }
 
 /// The rate-limit state the headers announce, or `None` when no rate-limit

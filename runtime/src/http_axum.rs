@@ -36,8 +36,9 @@ pub struct ServerResponse {
     status: StatusCode,
     headers: HeaderMap,
     body: Option<Rendered>,
-    /// A code to put at a JSON pointer of the problem document.
-    code: Option<(&'static str, &'static str)>,
+    /// Values to put at JSON pointers of the problem document (codes,
+    /// body conditions, hints kept in the body).
+    body_values: Vec<(&'static str, serde_json::Value)>,
     /// Transport and local errors are the server's own business: their
     /// message stays out of the problem document.
     internal: bool,
@@ -77,7 +78,7 @@ impl ServerResponse {
             status,
             headers: HeaderMap::new(),
             body: None,
-            code: None,
+            body_values: Vec::new(),
             internal: false,
         }
     }
@@ -89,6 +90,46 @@ impl ServerResponse {
             internal: true,
             ..Self::new(status, StatusCode::INTERNAL_SERVER_ERROR)
         }
+    }
+
+    /// The wait hint, in the first hint source that can carry it (a header
+    /// in its unit, or a body pointer).
+    pub fn hint(&mut self, sources: &[crate::hints::Hint], wait: Option<Duration>) {
+        let Some(wait) = wait else { return };
+        let now = std::time::SystemTime::now();
+        for source in sources {
+            if let Some((name, value)) = source.render(wait.min(SATURATED_WAIT), now) {
+                self.headers.insert(name, value);
+                return;
+            }
+            if let Some((pointer, value)) = source.render_body(wait.min(SATURATED_WAIT), now) {
+                self.body_values.push((pointer, value));
+                return;
+            }
+        }
+    }
+
+    /// Rate-limit state in the enum's own headers, `rate_limit(…)`.
+    pub fn rate_limit_as(
+        &mut self,
+        spec: &crate::hints::RateLimitSpec,
+        announced: Option<RateLimit>,
+    ) {
+        let Some(announced) = announced else { return };
+        for (name, value) in spec.render(announced, std::time::SystemTime::now()) {
+            self.headers.insert(name, value);
+        }
+    }
+
+    /// A `when(body = …)` or `error_2xx(body = …)` test of a variant without
+    /// a body field: the value (JSON text, else a string) at the pointer of
+    /// the problem document, or `true` for a presence test.
+    pub fn body_at(&mut self, pointer: &'static str, value: Option<&'static str>) {
+        let value = match value {
+            Some(text) => serde_json::from_str(text).unwrap_or_else(|_| text.into()),
+            None => serde_json::Value::Bool(true),
+        };
+        self.body_values.push((pointer, value));
     }
 
     /// The wait hint, in the first header the enum reads it from.
@@ -147,7 +188,7 @@ impl ServerResponse {
     /// A `when(code = …)` condition of a variant without a body field: the
     /// code goes at the enum's first code pointer in the problem document.
     pub fn code_at(&mut self, pointer: &'static str, code: &'static str) {
-        self.code = Some((pointer, code));
+        self.body_values.push((pointer, code.into()));
     }
 
     /// An `#[api(header = …)]` field, written with `Display`.
@@ -185,8 +226,8 @@ impl ServerResponse {
                     problem.insert("detail".into(), detail.into());
                 }
                 let mut problem = serde_json::Value::Object(problem);
-                if let Some((pointer, code)) = self.code {
-                    put_at(&mut problem, pointer, code);
+                for (pointer, value) in self.body_values {
+                    put_at(&mut problem, pointer, value);
                 }
                 let json = serde_json::to_vec(&problem).unwrap_or_default();
                 ("application/problem+json", json)
@@ -204,10 +245,21 @@ impl ServerResponse {
 
 /// Sets the value at an RFC 6901 `pointer` (which `valid.rs` checked),
 /// making objects on the way and replacing what is not an object.
-fn put_at(document: &mut serde_json::Value, pointer: &str, code: &str) {
+fn put_at(document: &mut serde_json::Value, pointer: &str, value: serde_json::Value) {
     let mut place = document;
     for token in pointer.split('/').skip(1) {
         let token = token.replace("~1", "/").replace("~0", "~");
+        // A `*` segment names any element: write the first.
+        if token == "*" {
+            if !matches!(place, serde_json::Value::Array(items) if !items.is_empty()) {
+                *place = serde_json::Value::Array(vec![serde_json::Value::Null]);
+            }
+            let serde_json::Value::Array(items) = place else {
+                return;
+            };
+            place = &mut items[0];
+            continue;
+        }
         if !place.is_object() {
             *place = serde_json::Value::Object(serde_json::Map::new());
         }
@@ -216,7 +268,7 @@ fn put_at(document: &mut serde_json::Value, pointer: &str, code: &str) {
         };
         place = map.entry(token).or_insert(serde_json::Value::Null);
     }
-    *place = code.into();
+    *place = value;
 }
 
 /// Autoref dispatch on a body field: raw text and bytes first, then any

@@ -216,6 +216,7 @@ mod clock;
 mod engine;
 mod error;
 pub mod headers;
+pub mod hints;
 mod policy;
 pub mod recipes;
 mod response;

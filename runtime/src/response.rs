@@ -45,19 +45,55 @@ impl<'a> ResponseParts<'a> {
 /// The error code a JSON body keeps at the first of `pointers` that holds
 /// a string or a number (a number as its decimal text). A pointer that
 /// finds nothing, `null`, a boolean, an object or an array passes the turn to
-/// the next; a body that is not JSON has no code.
+/// the next; a body that is not JSON has no code. `*` segments match any
+/// array element.
 pub(crate) fn error_code(body: &[u8], pointers: &[&str]) -> Option<String> {
     if pointers.is_empty() {
         return None;
     }
     let json: serde_json::Value = serde_json::from_slice(body).ok()?;
-    pointers
-        .iter()
-        .find_map(|pointer| match json.pointer(pointer)? {
-            serde_json::Value::String(code) => Some(code.clone()),
-            serde_json::Value::Number(code) => Some(code.to_string()),
+    code_in(&json, pointers).map(std::borrow::Cow::into_owned)
+}
+
+pub(crate) fn code_in<'v>(
+    json: &'v serde_json::Value,
+    pointers: &[&str],
+) -> Option<std::borrow::Cow<'v, str>> {
+    pointers.iter().find_map(|pointer| {
+        crate::hints::find_map(json, pointer, &mut |value| match value {
+            serde_json::Value::String(code) => Some(std::borrow::Cow::Borrowed(code.as_str())),
+            serde_json::Value::Number(code) => Some(std::borrow::Cow::Owned(code.to_string())),
             _ => None,
         })
+    })
+}
+
+/// A body condition: the value at `pointer`, as text (a string by its
+/// text, anything else by its JSON text), equals `expected`; or, without
+/// `expected`, the value is present and not null, false, empty or zero.
+pub(crate) fn body_holds(json: &serde_json::Value, pointer: &str, expected: Option<&str>) -> bool {
+    use serde_json::Value;
+    crate::hints::find_map(json, pointer, &mut |value| {
+        let holds = match expected {
+            Some(expected) => match value {
+                Value::String(text) => text == expected,
+                Value::Array(_) | Value::Object(_) => false,
+                Value::Number(n) => n.to_string() == expected,
+                Value::Bool(b) => expected == if *b { "true" } else { "false" },
+                Value::Null => expected == "null",
+            },
+            None => match value {
+                Value::Null | Value::Bool(false) => false,
+                Value::String(text) => !text.is_empty(),
+                Value::Array(items) => !items.is_empty(),
+                Value::Object(members) => !members.is_empty(),
+                Value::Number(n) => n.as_f64().is_none_or(|n| n != 0.0),
+                Value::Bool(true) => true,
+            },
+        };
+        holds.then_some(())
+    })
+    .is_some()
 }
 
 impl ResponseParts<'_> {
@@ -122,4 +158,66 @@ impl ResponseParts<'_> {
 pub trait FromResponse: Sized {
     /// Decodes `parts` into the variant that claims its status.
     fn from_response(parts: ResponseParts<'_>) -> Self;
+
+    /// Whether the response is an error of this API at all: by default,
+    /// any status but 2xx. An enum with `#[api(error_2xx(body = "/ok:
+    /// false"))]` also takes a 2xx whose body says so (Slack's `{"ok":
+    /// false, "error": "ratelimited"}` with HTTP 200). The reqwest glue asks
+    /// this before treating a response as a success.
+    ///
+    /// ```
+    /// use apifault::{ApiError, FromResponse, ResponseParts};
+    /// use http::{HeaderMap, StatusCode};
+    ///
+    /// #[derive(Debug, ApiError)]
+    /// #[api(error_2xx(body = "/ok: false"), code = "/error")]
+    /// enum SlackError {
+    ///     #[api(status = 200, when(code = "ratelimited"), retry = "after")]
+    ///     RateLimited { #[api(retry_after)] wait: Option<std::time::Duration> },
+    ///     #[api(other)]
+    ///     Other { #[api(status)] status: StatusCode, #[api(body)] body: String },
+    /// }
+    ///
+    /// let headers = HeaderMap::new();
+    /// let failed = ResponseParts::new(StatusCode::OK, &headers, br#"{"ok": false, "error": "ratelimited"}"#);
+    /// assert!(SlackError::is_error(&failed));
+    /// assert!(matches!(SlackError::from_response(failed), SlackError::RateLimited { .. }));
+    /// let fine = ResponseParts::new(StatusCode::OK, &headers, br#"{"ok": true}"#);
+    /// assert!(!SlackError::is_error(&fine));
+    /// ```
+    #[inline]
+    fn is_error(parts: &ResponseParts<'_>) -> bool {
+        !parts.status.is_success()
+    }
+
+    /// The rate-limit state a response of this API announces: by default
+    /// the standard headers ([`crate::headers::rate_limit`]); an enum with
+    /// `#[api(rate_limit(limit = …, remaining = …, reset = …, used = …))]`
+    /// reads the API's own headers instead. A [`crate::Throttle`] observing
+    /// for this enum reads this.
+    ///
+    /// ```
+    /// use apifault::{ApiError, FromResponse, RateLimit};
+    /// use http::HeaderMap;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Debug, ApiError)]
+    /// #[api(rate_limit(remaining = "x-ratelimit-remaining-requests",
+    ///                  reset = duration("x-ratelimit-reset-requests")))]
+    /// enum LlmError {
+    ///     #[api(other)]
+    ///     Other { #[api(status)] status: http::StatusCode },
+    /// }
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-ratelimit-remaining-requests", "0".parse().unwrap());
+    /// headers.insert("x-ratelimit-reset-requests", "6m0s".parse().unwrap());
+    /// let announced = LlmError::rate_limit(&headers).unwrap();
+    /// assert_eq!(announced.remaining, Some(0));
+    /// assert_eq!(announced.reset, Some(Duration::from_secs(360)));
+    /// ```
+    #[inline]
+    fn rate_limit(headers: &http::HeaderMap) -> Option<crate::RateLimit> {
+        crate::headers::rate_limit(headers)
+    }
 }

@@ -83,7 +83,7 @@ impl<'a> Enum<'a> {
                     .collect(),
             })
             .collect();
-        let claims = Claims::build(&variants);
+        let claims = Claims::build(&variants, attrs.error_2xx.is_some());
         Some(Enum {
             ident: &input.ident,
             generics: &input.generics,
@@ -149,15 +149,15 @@ pub(crate) struct Claims {
 /// Statuses a variant may claim; others are reported by `valid.rs`.
 pub(crate) const STATUSES: core::ops::RangeInclusive<u64> = 100..=599;
 
-fn claimable(item: &StatusItem) -> bool {
+fn claimable(item: &StatusItem, error_2xx: bool) -> bool {
     STATUSES.contains(&item.lo)
         && STATUSES.contains(&item.hi)
         && item.lo <= item.hi
-        && !(item.lo <= 299 && item.hi >= 200)
+        && (error_2xx || !(item.lo <= 299 && item.hi >= 200))
 }
 
 impl Claims {
-    fn build(variants: &[Variant<'_>]) -> Claims {
+    fn build(variants: &[Variant<'_>], error_2xx: bool) -> Claims {
         let size = (STATUSES.end() - STATUSES.start() + 1) as usize;
         let slot = |code: u64| (code - STATUSES.start()) as usize;
         let mut claims = Claims {
@@ -185,10 +185,13 @@ impl Claims {
                 for item in status
                     .items
                     .iter()
-                    .filter(|i| claimable(i) && i.is_range != exact_pass)
+                    .filter(|i| claimable(i, error_2xx) && i.is_range != exact_pass)
                 {
                     if !item.is_range {
-                        let mut own = status.items.iter().filter(|other| claimable(other));
+                        let mut own = status
+                            .items
+                            .iter()
+                            .filter(|other| claimable(other, error_2xx));
                         if let Some(range) =
                             own.find(|r| r.is_range && r.lo <= item.lo && item.lo <= r.hi)
                         {

@@ -13,19 +13,93 @@ use crate::ctxt::Ctxt;
 /// `#[api(...)]` on the enum.
 #[derive(Default)]
 pub(crate) struct ContainerAttrs {
-    pub(crate) retry_after: Option<HeaderNames>,
+    pub(crate) retry_after: Option<HintSources>,
     pub(crate) request_id: Option<LitStr>,
     pub(crate) atomic: Option<Ident>,
     /// `code = "/json/pointer"` or a list: where a JSON body keeps its error code.
     pub(crate) code: Option<CodePointers>,
     /// `should_retry = "Header"`: the server's own retry decision.
     pub(crate) should_retry: Option<LitStr>,
+    /// `rate_limit(limit = …, remaining = …, reset = …, used = …)`.
+    pub(crate) rate_limit: Option<RateLimitAttr>,
+    /// `error_2xx(body = "/pointer: value")`: such a 2xx is an error.
+    pub(crate) error_2xx: Option<Error2xx>,
 }
 
-/// A key whose value is one header name or a list of them, tried in order.
-pub(crate) struct HeaderNames {
+/// `retry_after = …`: where the wait hint is, tried in order.
+pub(crate) struct HintSources {
     pub(crate) key: Ident,
-    pub(crate) names: Vec<LitStr>,
+    pub(crate) sources: Vec<HintSource>,
+}
+
+/// How a hint is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HintUnit {
+    /// A bare `"Header"`: `Retry-After` as RFC 9110 says, `RateLimit` as the
+    /// IETF field, any other header as a reset.
+    Plain,
+    Secs,
+    Ms,
+    Unix,
+    Timestamp,
+    Duration,
+}
+
+impl HintUnit {
+    pub(crate) const NAMES: &str = "`secs`, `ms`, `unix`, `timestamp` or `duration`";
+
+    fn from_name(name: &str) -> Option<HintUnit> {
+        Some(match name {
+            "secs" => HintUnit::Secs,
+            "ms" => HintUnit::Ms,
+            "unix" => HintUnit::Unix,
+            "timestamp" => HintUnit::Timestamp,
+            "duration" => HintUnit::Duration,
+            _ => return None,
+        })
+    }
+}
+
+pub(crate) enum HintSource {
+    /// A header (`"Name"`) or, starting with `/`, a JSON pointer into the body.
+    At { unit: HintUnit, lit: LitStr },
+    /// `retry_after = path`: a `fn(&ResponseParts<'_>) -> Option<Duration>`.
+    Function(syn::Path),
+}
+
+pub(crate) struct RateLimitAttr {
+    pub(crate) key: Ident,
+    pub(crate) limit: Option<LitStr>,
+    pub(crate) remaining: Option<LitStr>,
+    pub(crate) reset: Option<HintSource>,
+    pub(crate) used: Option<LitStr>,
+}
+
+pub(crate) struct Error2xx {
+    pub(crate) body: BodyTest,
+}
+
+/// `"/pointer: value"` (the value there, as text, equals this) or
+/// `"/pointer"` (present and not null, false, empty or zero).
+pub(crate) struct BodyTest {
+    pub(crate) lit: LitStr,
+    pub(crate) pointer: String,
+    pub(crate) value: Option<String>,
+}
+
+impl BodyTest {
+    fn new(lit: LitStr) -> BodyTest {
+        let text = lit.value();
+        let (pointer, value) = match text.split_once(':') {
+            Some((pointer, value)) => (pointer.trim().to_owned(), Some(value.trim().to_owned())),
+            None => (text.trim().to_owned(), None),
+        };
+        BodyTest {
+            lit,
+            pointer,
+            value,
+        }
+    }
 }
 
 pub(crate) struct CodePointers {
@@ -49,6 +123,8 @@ pub(crate) enum Condition {
     },
     /// `code = "X"` or `code = ["X", "Y"]`.
     Code { key: Ident, codes: Vec<LitStr> },
+    /// `body = "/pointer: value"` or `body = "/pointer"`.
+    Body(BodyTest),
     /// `when = path`: a `fn(&ResponseParts<'_>) -> bool`.
     Predicate(syn::Path),
 }
@@ -75,8 +151,8 @@ pub(crate) struct VariantAttrs<'a> {
     pub(crate) other: Option<Ident>,
     pub(crate) when: Option<When>,
     pub(crate) default_wait: Option<DefaultWait>,
-    /// This variant's own hint headers, replacing the enum's.
-    pub(crate) retry_after: Option<HeaderNames>,
+    /// This variant's own hint sources, replacing the enum's.
+    pub(crate) retry_after: Option<HintSources>,
 }
 
 pub(crate) struct StatusAttr {
@@ -146,12 +222,14 @@ pub(crate) struct FieldAttr {
     pub(crate) role: FieldRole,
 }
 
-const CONTAINER_KEYS: &str = "`retry_after`, `request_id`, `atomic`, `code`, `should_retry`";
+const CONTAINER_KEYS: &str =
+    "`retry_after`, `request_id`, `atomic`, `code`, `should_retry`, `rate_limit`, `error_2xx`";
 const VARIANT_KEYS: &str =
     "`status`, `retry`, `transport`, `other`, `when`, `default_wait`, `retry_after`";
 const FIELD_KEYS: &str =
     "`status`, `body`, `retry_after`, `request_id`, `header`, `rate_limit`, `should_retry`";
-const CONDITIONS: &str = "`header = \"Name\"`, `header = \"Name: value\"` or `code = …`";
+const CONDITIONS: &str =
+    "`header = \"Name\"`, `header = \"Name: value\"`, `code = …` or `body = \"/pointer: value\"`";
 
 fn api_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
     attrs.iter().filter(|attr| attr.path().is_ident("api"))
@@ -243,8 +321,16 @@ pub(crate) fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
         match key.to_string().as_str() {
             "retry_after" => {
                 duplicate(&out.retry_after, &key)?;
-                let names = one_or_list(meta.value()?, lit_str)?;
-                out.retry_after = Some(HeaderNames { key, names });
+                let sources = hint_sources(meta.value()?)?;
+                out.retry_after = Some(HintSources { key, sources });
+            }
+            "rate_limit" => {
+                duplicate(&out.rate_limit, &key)?;
+                out.rate_limit = Some(parse_rate_limit(meta, key)?);
+            }
+            "error_2xx" => {
+                duplicate(&out.error_2xx, &key)?;
+                out.error_2xx = Some(parse_error_2xx(meta, key)?);
             }
             "code" => {
                 duplicate(&out.code, &key)?;
@@ -391,6 +477,15 @@ fn parse_condition(
             }
             conditions.push(Condition::Code { key: cond, codes });
         }
+        "body" => {
+            let lit: LitStr = inner.value()?.parse().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "expected a JSON pointer and value in quotes, like `body = \"/error/type: insufficient_quota\"`",
+                )
+            })?;
+            conditions.push(Condition::Body(BodyTest::new(lit)));
+        }
         _ => {
             return Err(syn::Error::new_spanned(
                 &cond,
@@ -401,6 +496,148 @@ fn parse_condition(
         }
     }
     Ok(())
+}
+
+/// One hint source: `"Header"`, `"/pointer"`, or `unit("…")`.
+fn hint_source(input: ParseStream<'_>) -> syn::Result<HintSource> {
+    if input.peek(LitStr) {
+        return Ok(HintSource::At {
+            unit: HintUnit::Plain,
+            lit: input.parse()?,
+        });
+    }
+    let path: syn::Path = input.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!(
+                "expected a header name in quotes, like \"Retry-After\", a typed source like `ms(\"retry-after-ms\")` ({}), or a hint function's path",
+                HintUnit::NAMES
+            ),
+        )
+    })?;
+    if !input.peek(syn::token::Paren) {
+        return Ok(HintSource::Function(path));
+    }
+    let name = path
+        .get_ident()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let Some(unit) = HintUnit::from_name(&name) else {
+        return Err(syn::Error::new_spanned(
+            &path,
+            format!(
+                "unknown unit `{}`; expected {}",
+                path.to_token_stream(),
+                HintUnit::NAMES
+            ),
+        ));
+    };
+    let content;
+    syn::parenthesized!(content in input);
+    let lit: LitStr = content.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!("expected a header name or a JSON pointer in quotes: `{name}(\"X-Reset\")` or `{name}(\"/retry_after\")`"),
+        )
+    })?;
+    if !content.is_empty() {
+        return Err(content.error("expected one header name or JSON pointer"));
+    }
+    Ok(HintSource::At { unit, lit })
+}
+
+/// `retry_after = …`: one source, a list of them, or a hint function.
+fn hint_sources(input: ParseStream<'_>) -> syn::Result<Vec<HintSource>> {
+    if input.peek(syn::token::Bracket) {
+        let content;
+        syn::bracketed!(content in input);
+        let list = content.parse_terminated(hint_source, Token![,])?;
+        for source in &list {
+            if let HintSource::Function(path) = source {
+                return Err(syn::Error::new_spanned(
+                    path,
+                    "a hint function stands alone, `retry_after = path`: it reads whatever it needs itself",
+                ));
+            }
+        }
+        Ok(list.into_iter().collect())
+    } else {
+        Ok(vec![hint_source(input)?])
+    }
+}
+
+fn parse_rate_limit(meta: &ParseNestedMeta<'_>, key: Ident) -> syn::Result<RateLimitAttr> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(syn::Error::new_spanned(
+            &key,
+            "`rate_limit` on the enum names the API's own rate-limit headers: `rate_limit(limit = \"…\", remaining = \"…\", reset = duration(\"…\"), used = \"…\")`",
+        ));
+    }
+    let mut out = RateLimitAttr {
+        key,
+        limit: None,
+        remaining: None,
+        reset: None,
+        used: None,
+    };
+    meta.parse_nested_meta(|inner| {
+        let name = key_ident(&inner)?;
+        let slot = match name.to_string().as_str() {
+            "limit" => &mut out.limit,
+            "remaining" => &mut out.remaining,
+            "used" => &mut out.used,
+            "reset" => {
+                if out.reset.is_some() {
+                    return Err(syn::Error::new_spanned(&name, "duplicate `reset`: give it once"));
+                }
+                out.reset = Some(hint_source(inner.value()?)?);
+                return Ok(());
+            }
+            _ => {
+                return Err(syn::Error::new_spanned(
+                    &name,
+                    format!("unknown key `{name}` in `rate_limit(...)`; expected `limit`, `remaining`, `reset` or `used`"),
+                ));
+            }
+        };
+        if slot.is_some() {
+            return Err(syn::Error::new_spanned(&name, format!("duplicate `{name}`: give it once")));
+        }
+        *slot = Some(lit_str(inner.value()?)?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn parse_error_2xx(meta: &ParseNestedMeta<'_>, key: Ident) -> syn::Result<Error2xx> {
+    let missing = || {
+        syn::Error::new_spanned(
+            &key,
+            "`error_2xx` says which 2xx responses are errors: `error_2xx(body = \"/ok: false\")` or `error_2xx(body = \"/errors\")`",
+        )
+    };
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(missing());
+    }
+    let mut body = None;
+    meta.parse_nested_meta(|inner| {
+        let name = key_ident(&inner)?;
+        if name != "body" {
+            return Err(syn::Error::new_spanned(
+                &name,
+                format!("unknown key `{name}` in `error_2xx(...)`; expected `body = \"/pointer: value\"`"),
+            ));
+        }
+        if body.is_some() {
+            return Err(syn::Error::new_spanned(&name, "duplicate `body`: give it once"));
+        }
+        let lit: LitStr = inner.value()?.parse()?;
+        body = Some(BodyTest::new(lit));
+        Ok(())
+    })?;
+    Ok(Error2xx {
+        body: body.ok_or_else(missing)?,
+    })
 }
 
 fn lit_str(input: ParseStream<'_>) -> syn::Result<LitStr> {
@@ -488,10 +725,10 @@ pub(crate) fn variant<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> VariantAttrs<'a>
                         "`retry_after` on a variant names its hint headers, `retry_after = \"X-RateLimit-Reset\"`; to keep the hint, put `#[api(retry_after)]` on a field",
                     ));
                 }
-                let names = one_or_list(meta.value()?, lit_str)?;
-                out.retry_after = Some(HeaderNames { key, names });
+                let sources = hint_sources(meta.value()?)?;
+                out.retry_after = Some(HintSources { key, sources });
             }
-            "body" | "request_id" | "header" | "rate_limit" | "should_retry" => {
+            "body" | "request_id" | "header" | "should_retry" => {
                 return Err(syn::Error::new_spanned(
                     &key,
                     format!(
@@ -503,6 +740,18 @@ pub(crate) fn variant<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> VariantAttrs<'a>
                 return Err(syn::Error::new_spanned(
                     &key,
                     "`atomic` belongs on the enum: the whole API promises that a failed request changed nothing",
+                ));
+            }
+            "rate_limit" => {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    "`rate_limit` belongs on a field (`#[api(rate_limit)] limits: Option<RateLimit>`), or on the enum to name the API's own headers (`#[api(rate_limit(remaining = \"…\"))]`)",
+                ));
+            }
+            "error_2xx" => {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    "`error_2xx` belongs on the enum: it says which 2xx responses of the API are errors",
                 ));
             }
             "code" => {

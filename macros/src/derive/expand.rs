@@ -8,7 +8,7 @@ use syn::Type;
 use syn::spanned::Spanned;
 
 use super::ast::{Enum, Field, Kind, STATUSES, Variant, default_safe_to_resend, option_inner};
-use super::attr::{Condition, FieldRole, HeaderNames, RetryKind};
+use super::attr::{BodyTest, Condition, FieldRole, HintSource, HintUnit, RetryKind};
 
 /// A name the expansion defines for itself (a local, a label, a static).
 /// Mixed-site hygiene keeps locals apart from the user's, and the
@@ -435,24 +435,52 @@ fn header_static(name: &str, span: Span) -> TokenStream {
     })
 }
 
-/// A static list of header names (a variant's or the enum's hint headers).
-fn header_list(names: &HeaderNames) -> TokenStream {
-    let consts = names
-        .names
-        .iter()
-        .map(|n| header_const(&n.value(), n.span()));
-    let len = names.names.len();
-    let list = own("HEADERS");
+fn unit_tokens(unit: HintUnit) -> TokenStream {
+    let unit = match unit {
+        HintUnit::Plain => quote!(Plain),
+        HintUnit::Secs => quote!(Secs),
+        HintUnit::Ms => quote!(Ms),
+        HintUnit::Unix => quote!(Unix),
+        HintUnit::Timestamp => quote!(Timestamp),
+        HintUnit::Duration => quote!(Duration),
+    };
+    quote!(::apifault::__private::HintUnit::#unit)
+}
+
+/// One hint source as a `Hint` constant.
+fn hint_tokens(source: &HintSource) -> TokenStream {
+    match source {
+        HintSource::At { unit, lit } => {
+            let unit = unit_tokens(*unit);
+            let text = lit.value();
+            if text.starts_with('/') {
+                quote!(::apifault::__private::Hint::body(#unit, #lit))
+            } else {
+                let name = header_const(&text, lit.span());
+                quote!(::apifault::__private::Hint::header(#unit, #name))
+            }
+        }
+        HintSource::Function(path) => {
+            quote_spanned!(path.span()=> ::apifault::__private::Hint::function(#path))
+        }
+    }
+}
+
+/// A static list of hint sources (a variant's or the enum's).
+fn hint_list(sources: &[HintSource]) -> TokenStream {
+    let hints = sources.iter().map(hint_tokens);
+    let len = sources.len();
+    let list = own("HINTS");
     quote!({
-        static #list: [::apifault::__private::HeaderName; #len] = [#(#consts),*];
+        static #list: [::apifault::__private::Hint; #len] = [#(#hints),*];
         &#list
     })
 }
 
-/// The hint headers of `variant`: its own `retry_after = …`, else the enum's.
-fn retry_after_names(variant: &Variant<'_>) -> TokenStream {
+/// The hint sources of `variant`: its own `retry_after = …`, else the enum's.
+fn retry_after_sources(variant: &Variant<'_>) -> TokenStream {
     match &variant.attrs.retry_after {
-        Some(names) => header_list(names),
+        Some(sources) => hint_list(&sources.sources),
         None => {
             let names = own("RETRY_AFTER");
             quote!(&#names)
@@ -463,7 +491,12 @@ fn retry_after_names(variant: &Variant<'_>) -> TokenStream {
 /// The expression decoding one field; for a fallible one in a claimed
 /// variant, a failure leaves the variant's block with `None`, sending the
 /// response to the `other` variant.
-fn decode_field(variant: &Variant<'_>, field: &Field<'_>, in_other: bool) -> TokenStream {
+fn decode_field(
+    variant: &Variant<'_>,
+    field: &Field<'_>,
+    in_other: bool,
+    has_rate_limit_spec: bool,
+) -> TokenStream {
     let ty = field.ty;
     let span = ty.span();
     // Names the generated code defines itself keep their own spans, even
@@ -503,10 +536,10 @@ fn decode_field(variant: &Variant<'_>, field: &Field<'_>, in_other: bool) -> Tok
             }),
         },
         Some(FieldRole::RetryAfter) => {
-            let names = retry_after_names(variant);
+            let sources = retry_after_sources(variant);
             quote_spanned! {span=>
                 <#ty as ::apifault::__private::RetryAfterField>::from_hint(
-                    ::apifault::__private::retry_after(#parts.headers, #names),
+                    ::apifault::__private::hint(&#parts, #sources),
                 )
             }
         }
@@ -515,11 +548,17 @@ fn decode_field(variant: &Variant<'_>, field: &Field<'_>, in_other: bool) -> Tok
                 ::apifault::__private::request_id(#parts.headers, &#request_id),
             )
         },
-        Some(FieldRole::RateLimit) => quote_spanned! {span=>
-            <#ty as ::apifault::__private::RateLimitField>::from_rate_limit(
-                ::apifault::__private::rate_limit(#parts.headers),
-            )
-        },
+        Some(FieldRole::RateLimit) => {
+            let read = if has_rate_limit_spec {
+                let spec = own("RATE_LIMIT");
+                quote!(::apifault::__private::rate_limit_with(#parts.headers, &#spec))
+            } else {
+                quote!(::apifault::__private::rate_limit(#parts.headers))
+            };
+            quote_spanned! {span=>
+                <#ty as ::apifault::__private::RateLimitField>::from_rate_limit(#read)
+            }
+        }
         Some(FieldRole::ShouldRetry) => quote_spanned! {span=>
             <#ty as ::apifault::__private::ShouldRetryField>::from_said(
                 ::apifault::__private::should_retry(#parts.headers, &#should_retry),
@@ -540,11 +579,12 @@ fn decode_field(variant: &Variant<'_>, field: &Field<'_>, in_other: bool) -> Tok
 }
 
 /// `Self::Variant { a: <decode a>, 0: <decode 0>, … }`.
-fn construct(variant: &Variant<'_>, in_other: bool) -> TokenStream {
+fn construct(input: &Enum<'_>, variant: &Variant<'_>, in_other: bool) -> TokenStream {
     let ident = variant.ident;
+    let spec = input.attrs.rate_limit.is_some();
     let inits = variant.fields.iter().map(|field| {
         let member = &field.member;
-        let value = decode_field(variant, field, in_other);
+        let value = decode_field(variant, field, in_other, spec);
         quote!(#member: #value)
     });
     quote!(Self::#ident { #(#inits),* })
@@ -553,15 +593,16 @@ fn construct(variant: &Variant<'_>, in_other: bool) -> TokenStream {
 /// The enum's header names (hints, request id, the server's retry
 /// decision), built at compile time, and its code pointers.
 fn header_statics(input: &Enum<'_>) -> TokenStream {
-    let retry_after_names: Vec<TokenStream> = match &input.attrs.retry_after {
-        Some(names) => names
-            .names
-            .iter()
-            .map(|n| header_const(&n.value(), n.span()))
-            .collect(),
-        None => vec![header_const("retry-after", Span::call_site())],
+    let retry_after_hints: Vec<TokenStream> = match &input.attrs.retry_after {
+        Some(sources) => sources.sources.iter().map(hint_tokens).collect(),
+        None => {
+            let name = header_const("retry-after", Span::call_site());
+            vec![
+                quote!(::apifault::__private::Hint::header(::apifault::__private::HintUnit::Plain, #name)),
+            ]
+        }
     };
-    let retry_after_len = retry_after_names.len();
+    let retry_after_len = retry_after_hints.len();
     let request_id_name = match &input.attrs.request_id {
         Some(name) => header_const(&name.value(), name.span()),
         None => header_const("x-request-id", Span::call_site()),
@@ -572,13 +613,41 @@ fn header_statics(input: &Enum<'_>) -> TokenStream {
     };
     let (retry_after, request_id, should_retry) =
         (own("RETRY_AFTER"), own("REQUEST_ID"), own("SHOULD_RETRY"));
+    let rate_limit = input.attrs.rate_limit.as_ref().map(|spec| {
+        let name = |lit: &Option<syn::LitStr>| match lit {
+            Some(lit) => {
+                let name = header_const(&lit.value(), lit.span());
+                quote!(::core::option::Option::Some(#name))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let (limit, remaining, used) = (name(&spec.limit), name(&spec.remaining), name(&spec.used));
+        let reset = match &spec.reset {
+            Some(source) => {
+                let hint = hint_tokens(source);
+                quote!(::core::option::Option::Some(#hint))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let static_name = own("RATE_LIMIT");
+        quote! {
+            #[allow(dead_code)]
+            static #static_name: ::apifault::__private::RateLimitSpec = ::apifault::__private::RateLimitSpec {
+                limit: #limit,
+                remaining: #remaining,
+                reset: #reset,
+                used: #used,
+            };
+        }
+    });
     quote! {
         #[allow(dead_code)]
-        static #retry_after: [::apifault::__private::HeaderName; #retry_after_len] = [#(#retry_after_names),*];
+        static #retry_after: [::apifault::__private::Hint; #retry_after_len] = [#(#retry_after_hints),*];
         #[allow(dead_code)]
         static #request_id: ::apifault::__private::HeaderName = #request_id_name;
         #[allow(dead_code)]
         static #should_retry: ::apifault::__private::HeaderName = #should_retry_name;
+        #rate_limit
     }
 }
 
@@ -624,8 +693,8 @@ fn impl_into_response(input: &Enum<'_>) -> TokenStream {
                 // names defined here keep their own spans (see `decode_field`).
                 Some(FieldRole::RetryAfter) => {
                     let hint = quote_spanned!(ty.span()=> <#ty as ::apifault::__private::RetryAfterField>::hint(#bound));
-                    let names = retry_after_names(variant);
-                    quote!(#response.retry_after(#names, #hint);)
+                    let sources = retry_after_sources(variant);
+                    quote!(#response.hint(#sources, #hint);)
                 }
                 Some(FieldRole::RequestId) => {
                     let id = quote_spanned!(ty.span()=> <#ty as ::apifault::__private::RequestIdField>::id(#bound));
@@ -633,7 +702,12 @@ fn impl_into_response(input: &Enum<'_>) -> TokenStream {
                 }
                 Some(FieldRole::RateLimit) => {
                     let announced = quote_spanned!(ty.span()=> <#ty as ::apifault::__private::RateLimitField>::rate_limit(#bound));
-                    quote!(#response.rate_limit(#announced);)
+                    if input.attrs.rate_limit.is_some() {
+                        let spec = own("RATE_LIMIT");
+                        quote!(#response.rate_limit_as(&#spec, #announced);)
+                    } else {
+                        quote!(#response.rate_limit(#announced);)
+                    }
                 }
                 Some(FieldRole::ShouldRetry) => {
                     let said = quote_spanned!(ty.span()=> <#ty as ::apifault::__private::ShouldRetryField>::said(#bound));
@@ -702,11 +776,23 @@ fn impl_into_response(input: &Enum<'_>) -> TokenStream {
 /// own. A presence-only header is written by the field that fills it, if
 /// any; a predicate cannot be written back.
 fn serve_conditions(input: &Enum<'_>, variant: &Variant<'_>) -> TokenStream {
-    let Some(when) = &variant.attrs.when else {
-        return TokenStream::new();
-    };
     let response = own("response");
     let has_body = variant.field("body").is_some();
+    // A variant standing for a 2xx is an error only where the body says so.
+    let error_2xx = input.attrs.error_2xx.as_ref().filter(|_| {
+        !has_body
+            && input
+                .held_codes(variant)
+                .iter()
+                .any(|code| (200..=299).contains(code))
+    });
+    let error_2xx = error_2xx.map(|error| {
+        let (pointer, value) = body_test_tokens(&error.body);
+        quote!(#response.body_at(#pointer, #value);)
+    });
+    let Some(when) = &variant.attrs.when else {
+        return quote!(#error_2xx);
+    };
     let writes = when
         .conditions
         .iter()
@@ -726,13 +812,13 @@ fn serve_conditions(input: &Enum<'_>, variant: &Variant<'_>) -> TokenStream {
             }
             _ => None,
         });
-    quote!(#(#writes)*)
+    quote!(#error_2xx #(#writes)*)
 }
 
 /// The test of one `when(...)` condition on the response being decoded.
-fn condition_test(condition: &Condition) -> TokenStream {
+fn condition_test(input: &Enum<'_>, condition: &Condition) -> TokenStream {
     let parts = own("parts");
-    let code = own("code");
+    let json = own("json");
     match condition {
         Condition::Header { lit, name, value } => {
             let header = header_static(name, lit.span());
@@ -743,7 +829,14 @@ fn condition_test(condition: &Condition) -> TokenStream {
                 None => quote!(#parts.headers.contains_key(#header)),
             }
         }
-        Condition::Code { codes, .. } => quote!(#code.is_one_of(&[#(#codes),*])),
+        Condition::Code { codes, .. } => {
+            let pointers = input.attrs.code.iter().flat_map(|c| &c.pointers);
+            quote!(#json.code_is(&[#(#pointers),*], &[#(#codes),*]))
+        }
+        Condition::Body(test) => {
+            let (pointer, value) = body_test_tokens(test);
+            quote!(#json.holds(#pointer, #value))
+        }
         Condition::Predicate(path) => {
             let when = own("when");
             quote_spanned! {path.span()=>
@@ -756,6 +849,19 @@ fn condition_test(condition: &Condition) -> TokenStream {
     }
 }
 
+/// A body test's pointer and `Option<&str>` value as tokens.
+fn body_test_tokens(test: &BodyTest) -> (TokenStream, TokenStream) {
+    let pointer = syn::LitStr::new(&test.pointer, test.lit.span());
+    let value = match &test.value {
+        Some(value) => {
+            let value = syn::LitStr::new(value, test.lit.span());
+            quote!(::core::option::Option::Some(#value))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    (quote!(#pointer), value)
+}
+
 /// `if <all conditions of variant> { break 'pick index; }`.
 fn try_variant(input: &Enum<'_>, index: usize) -> TokenStream {
     let pick = own_label("pick");
@@ -764,7 +870,7 @@ fn try_variant(input: &Enum<'_>, index: usize) -> TokenStream {
         .when
         .iter()
         .flat_map(|w| &w.conditions)
-        .map(condition_test)
+        .map(|c| condition_test(input, c))
         .collect();
     quote!(if #(#tests)&&* { break #pick #index; })
 }
@@ -812,13 +918,13 @@ fn impl_from_response(input: &Enum<'_>, other: &Variant<'_>) -> TokenStream {
     let where_clause = where_clause(input, true);
     let header_statics = header_statics(input);
     let claims = &input.claims;
-    let (parts, pick, code, claimed, label) = (
+    let (parts, pick, claimed, label) = (
         own("parts"),
         own_label("pick"),
-        own("code"),
         own("claimed"),
         own_label("variant"),
     );
+    let rate_limit_static = own("RATE_LIMIT");
     let status = quote!(#parts.status.as_u16());
 
     // 1. Conditional variants, by status then status-less.
@@ -876,9 +982,30 @@ fn impl_from_response(input: &Enum<'_>, other: &Variant<'_>) -> TokenStream {
             #choose
         })
     };
-    let code_reader = input.variants.iter().flat_map(|v| v.attrs.when.iter()).flat_map(|w| &w.conditions).any(|c| matches!(c, Condition::Code { .. })).then(|| {
-        let pointers = input.attrs.code.iter().flat_map(|c| &c.pointers);
-        quote!(let mut #code = ::apifault::__private::ErrorCode::new(#parts.body, &[#(#pointers),*]);)
+    let json = own("json");
+    let code_reader = input
+        .variants
+        .iter()
+        .flat_map(|v| v.attrs.when.iter())
+        .flat_map(|w| &w.conditions)
+        .any(|c| matches!(c, Condition::Code { .. } | Condition::Body(_)))
+        .then(|| quote!(let mut #json = ::apifault::__private::Json::new(#parts.body);));
+    let is_error = input.attrs.error_2xx.as_ref().map(|error| {
+        let (pointer, value) = body_test_tokens(&error.body);
+        quote! {
+            fn is_error(#parts: &::apifault::__private::ResponseParts<'_>) -> ::core::primitive::bool {
+                ::apifault::__private::error_in_2xx(#parts, #pointer, #value)
+            }
+        }
+    });
+    let rate_limit_fn = input.attrs.rate_limit.is_some().then(|| {
+        let headers = own("headers");
+        quote! {
+            fn rate_limit(#headers: &::apifault::__private::HeaderMap) -> ::core::option::Option<::apifault::__private::RateLimit> {
+                #header_statics
+                ::apifault::__private::rate_limit_with(#headers, &#rate_limit_static)
+            }
+        }
     });
 
     let decode_arms = input
@@ -887,10 +1014,10 @@ fn impl_from_response(input: &Enum<'_>, other: &Variant<'_>) -> TokenStream {
         .enumerate()
         .filter(|(_, v)| v.kind() == Kind::Status)
         .map(|(index, variant)| {
-            let build = construct(variant, false);
+            let build = construct(input, variant, false);
             quote!(#index => #label: { ::core::option::Option::Some(#build) },)
         });
-    let other = construct(other, true);
+    let other = construct(input, other, true);
     let pick_var = own("pick");
     let error = own("error");
 
@@ -915,6 +1042,8 @@ fn impl_from_response(input: &Enum<'_>, other: &Variant<'_>) -> TokenStream {
                     ::core::option::Option::None => #other,
                 }
             }
+            #is_error
+            #rate_limit_fn
         }
     }
 }

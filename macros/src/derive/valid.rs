@@ -6,7 +6,10 @@
 use std::collections::BTreeMap;
 
 use super::ast::{Enum, Kind, Variant, default_retry, option_inner};
-use super::attr::{Condition, FieldRole, HeaderNames, RetryKind, is_header_name, span_of};
+use super::attr::{
+    BodyTest, Condition, FieldRole, HintSource, HintSources, HintUnit, RetryKind, is_header_name,
+    span_of,
+};
 use crate::ctxt::Ctxt;
 
 pub(crate) fn check(cx: &Ctxt, input: &Enum<'_>) {
@@ -20,15 +23,83 @@ pub(crate) fn check(cx: &Ctxt, input: &Enum<'_>) {
     }
 }
 
-fn check_header_names(cx: &Ctxt, names: &HeaderNames) {
-    if names.names.is_empty() {
+fn check_hint_sources(cx: &Ctxt, sources: &HintSources) {
+    if sources.sources.is_empty() {
         cx.error_spanned_by(
-            &names.key,
-            "`retry_after` needs at least one header name, like `retry_after = \"Retry-After\"`",
+            &sources.key,
+            "`retry_after` needs at least one source, like `retry_after = \"Retry-After\"`",
         );
     }
-    for name in &names.names {
-        check_header_name(cx, name);
+    for source in &sources.sources {
+        check_hint_source(cx, source, true);
+    }
+}
+
+/// A hint source: a header name, or (where the body may be read) a JSON
+/// pointer with its unit.
+fn check_hint_source(cx: &Ctxt, source: &HintSource, body_allowed: bool) {
+    let HintSource::At { unit, lit } = source else {
+        return;
+    };
+    let text = lit.value();
+    if text.starts_with('/') || text.is_empty() {
+        if !body_allowed {
+            cx.error_spanned_by(
+                lit,
+                "a rate-limit reset is read from the headers (a `Throttle` sees no body): name a header here",
+            );
+        } else if *unit == HintUnit::Plain {
+            cx.error_spanned_by(
+                lit,
+                format!(
+                    "a wait in the body needs its unit: write `secs({text:?})`, or `ms`, `unix`, `timestamp`, `duration`"
+                ),
+            );
+        } else if !is_json_pointer(&text) {
+            check_pointer(cx, lit, &text);
+        }
+        return;
+    }
+    if !is_header_name(&text) {
+        check_header_name(cx, lit);
+        return;
+    }
+    let lower = text.to_ascii_lowercase();
+    if *unit == HintUnit::Plain && lower.ends_with("-ms") {
+        cx.error_spanned_by(
+            lit,
+            format!(
+                "{text:?} holds milliseconds, but a bare header name is read as seconds: write `ms({text:?})`"
+            ),
+        );
+    }
+}
+
+fn check_pointer(cx: &Ctxt, lit: &syn::LitStr, pointer: &str) {
+    if !is_json_pointer(pointer) {
+        cx.error_spanned_by(
+            lit,
+            format!(
+                "{pointer:?} is not a JSON pointer (RFC 6901): start it with `/`, like \"/error/code\", and write `~` as `~0` and `/` inside a name as `~1`"
+            ),
+        );
+    }
+}
+
+fn check_body_test(cx: &Ctxt, test: &BodyTest) {
+    if test.pointer.is_empty() || !is_json_pointer(&test.pointer) {
+        cx.error_spanned_by(
+            &test.lit,
+            format!(
+                "{:?} is not a JSON pointer (RFC 6901): write `\"/pointer: value\"` to compare the value there, or `\"/pointer\"` to test that it is present and not null, false, empty or zero",
+                test.pointer
+            ),
+        );
+    } else if test.value.as_deref() == Some("") {
+        cx.error_spanned_by(
+            &test.lit,
+            "nothing after the colon: write `\"/pointer: value\"`, or drop the colon to test that the value is present",
+        );
     }
 }
 
@@ -56,8 +127,8 @@ fn is_header_value(value: &str) -> bool {
 
 fn check_conditions(cx: &Ctxt, input: &Enum<'_>, variant: &Variant<'_>) {
     let attrs = &variant.attrs;
-    if let Some(names) = &attrs.retry_after {
-        check_header_names(cx, names);
+    if let Some(sources) = &attrs.retry_after {
+        check_hint_sources(cx, sources);
     }
     if let Some(when) = &attrs.when {
         if let Some(key) = attrs.transport.as_ref().or(attrs.other.as_ref()) {
@@ -97,6 +168,7 @@ fn check_conditions(cx: &Ctxt, input: &Enum<'_>, variant: &Variant<'_>) {
                         );
                     }
                 }
+                Condition::Body(test) => check_body_test(cx, test),
                 Condition::Predicate(_) => {}
             }
         }
@@ -142,7 +214,30 @@ fn check_header_name(cx: &Ctxt, lit: &syn::LitStr) {
 
 fn check_container(cx: &Ctxt, input: &Enum<'_>) {
     if let Some(retry_after) = &input.attrs.retry_after {
-        check_header_names(cx, retry_after);
+        check_hint_sources(cx, retry_after);
+    }
+    if let Some(spec) = &input.attrs.rate_limit {
+        let names = [&spec.limit, &spec.remaining, &spec.used];
+        for name in names.into_iter().flatten() {
+            check_header_name(cx, name);
+        }
+        match &spec.reset {
+            Some(HintSource::Function(path)) => cx.error_spanned_by(
+                path,
+                "a rate-limit reset is read from a header (a `Throttle` sees only headers): name it, like `reset = duration(\"x-ratelimit-reset-requests\")`",
+            ),
+            Some(source) => check_hint_source(cx, source, false),
+            None => {}
+        }
+        if names.iter().all(|n| n.is_none()) && spec.reset.is_none() {
+            cx.error_spanned_by(
+                &spec.key,
+                "`rate_limit(...)` names no header: give at least one of `limit`, `remaining`, `reset` or `used`",
+            );
+        }
+    }
+    if let Some(error) = &input.attrs.error_2xx {
+        check_body_test(cx, &error.body);
     }
     if let Some(request_id) = &input.attrs.request_id {
         check_header_name(cx, request_id);
@@ -158,15 +253,7 @@ fn check_container(cx: &Ctxt, input: &Enum<'_>) {
             );
         }
         for pointer in &code.pointers {
-            if !is_json_pointer(&pointer.value()) {
-                cx.error_spanned_by(
-                    pointer,
-                    format!(
-                        "{:?} is not a JSON pointer (RFC 6901): start it with `/`, like \"/error/code\", and write `~` as `~0` and `/` inside a name as `~1`",
-                        pointer.value()
-                    ),
-                );
-            }
+            check_pointer(cx, pointer, &pointer.value());
         }
     }
 }
@@ -238,10 +325,10 @@ fn check_statuses(cx: &Ctxt, input: &Enum<'_>) {
                         item.hi, item.lo
                     ),
                 );
-            } else if item.lo <= 299 && item.hi >= 200 {
+            } else if item.lo <= 299 && item.hi >= 200 && input.attrs.error_2xx.is_none() {
                 cx.error_spanned_by(
                     &item.tokens,
-                    "2xx is success, not an error: an error variant cannot claim a 2xx status",
+                    "2xx is success, not an error: an error variant cannot claim a 2xx status, unless the API reports errors inside a 2xx and the enum says how to tell, `#[api(error_2xx(body = \"/ok: false\"))]`",
                 );
             }
         }
