@@ -813,14 +813,20 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     let mut rows = Vec::new();
 
     rows.push(
-        row("GET /status", emu, &recorder, client.status(), |r, s, _| {
-            r.as_ref().is_ok_and(|st| st.healthy) && s == [200]
-        })
+        row(
+            "GET /status",
+            "success: 200",
+            emu,
+            &recorder,
+            client.status(),
+            |r, s, _| r.as_ref().is_ok_and(|st| st.healthy) && s == [200],
+        )
         .await,
     );
     rows.push(
         row(
             &format!("GET /skills/{python}"),
+            "success: 200",
             emu,
             &recorder,
             client.get_skill(python),
@@ -835,6 +841,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "POST /skills/extract \"Python and SQL\"",
+            "success: 200",
             emu,
             &recorder,
             client.extract_skills("Python and SQL"),
@@ -845,6 +852,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /skills/not-a-skill (400)",
+            "400: \"fix the request\"; never retried",
             emu,
             &recorder,
             client.get_skill("not-a-skill"),
@@ -864,6 +872,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /skills/{id}, expired token (401)",
+            "401: \"fix the request\"; never retried",
             emu,
             &recorder,
             expired.get_skill(python),
@@ -876,6 +885,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /skills/KS0000000000000000ZZ (404)",
+            "404: \"fix the request\"; never retried",
             emu,
             &recorder,
             client.get_skill("KS0000000000000000ZZ"),
@@ -887,6 +897,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "POST /skills/extract, over 16 KiB (413)",
+            "413: \"fix the request\"; never retried",
             emu,
             &recorder,
             client.extract_skills(&huge),
@@ -901,6 +912,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "POST /skills/extract as text/plain (415)",
+            "415: \"fix the request\"; never retried",
             emu,
             &recorder,
             extract_plain_text(&http, &base, &policy, "Python and SQL"),
@@ -915,6 +927,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "POST /skills/extract \"\" (422)",
+            "422: \"fix the request\"; never retried",
             emu,
             &recorder,
             client.extract_skills(""),
@@ -936,6 +949,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /skills/{id} (429, Retry-After 12)",
+            "429: see their rate limits; ours: wait Retry-After",
             emu,
             &recorder,
             client.get_skill(python),
@@ -955,6 +969,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /skills/{id} (429, RateLimit-Reset 7)",
+            "429: see their rate limits; ours: wait RateLimit-Reset",
             emu,
             &recorder,
             client.get_skill(python),
@@ -969,6 +984,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /skills/{id} (500, 502, 504)",
+            "\"retry the 5xx family later\"",
             emu,
             &recorder,
             client.get_skill(python),
@@ -980,6 +996,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /status (maintenance for 5 s)",
+            "503 \"maintenance or load\": retry later",
             emu,
             &recorder,
             client.status(),
@@ -999,6 +1016,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /status (408, undocumented 4xx)",
+            "any other 4xx: \"fix the request\"",
             emu,
             &recorder,
             client.status(),
@@ -1014,6 +1032,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /status (501, 505, undocumented 5xx)",
+            "\"retry the 5xx family later\"",
             emu,
             &recorder,
             client.status(),
@@ -1028,6 +1047,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /skills/{id} (500 x5)",
+            "\"retry the 5xx family later\"; ours: 4 retries",
             emu,
             &recorder,
             client.get_skill(python),
@@ -1044,6 +1064,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "extract, look up (404), look up",
+            "404: \"fix the request\"; the sequence stops",
             emu,
             &recorder,
             client.skills_in("Python and SQL"),
