@@ -338,6 +338,15 @@ impl OnDemandClient {
         }
     }
 
+    /// Starts from a Digest challenge this client answered before (a nonce
+    /// kept from an earlier session), so that its first request already
+    /// carries credentials instead of meeting the challenge's 401.
+    #[must_use]
+    pub fn with_challenge(self, challenge: Challenge) -> Self {
+        *lock(&self.challenge) = Some((challenge, 0));
+        self
+    }
+
     /// Sends `accept` as the `Accept` header instead of
     /// `application/json` (the emulator answers 406 to one that admits no
     /// JSON).
@@ -345,6 +354,12 @@ impl OnDemandClient {
     pub fn with_accept(mut self, accept: &str) -> Self {
         self.accept = accept.to_owned();
         self
+    }
+
+    /// The base URL this client calls.
+    #[must_use]
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     /// Answers the server's Digest challenges as `user` with `password`.
