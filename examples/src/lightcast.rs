@@ -9,9 +9,10 @@
 //! - the 5xx family is retried later, with exponential backoff: the four
 //!   documented ones, and any other 5xx (501, 505, 507, …) as well, since
 //!   the rule names the family, not a list;
-//! - 429 is retried once the limit allows: the rate-limit documentation is
-//!   not restated, so the wait is read from `Retry-After`, falling back to
-//!   `RateLimit-Reset`, and waited out exactly, up to a cap;
+//! - 429 "see their rate limit documentation", which is not in the seeds:
+//!   waiting for the limit is *our reading*. The wait is read from
+//!   `Retry-After`, falling back to `RateLimit-Reset` (both headers are
+//!   ours too), and waited out exactly, up to a cap;
 //! - every other 4xx means the request must be fixed: never retried, the
 //!   undocumented ones (408, 418, …) included.
 //!
@@ -20,6 +21,11 @@
 //! meets a scripted fault or the maintenance window. Every request the
 //! quota counted carries the `RateLimit-*` headers, failures included, so
 //! that a [`Throttle`] sees each one spent.
+//!
+//! *Ours*, where the page is silent: the access token and how it travels,
+//! the routes and their bodies (`/status`, `/skills/{id}` with `KS…` ids,
+//! `/skills/extract`), the 16 KiB limit behind the 413, the emulator's
+//! `RateLimit-*` headers, and the backoff's numbers (four retries).
 //!
 //! The documentation fixes no error body. The JSON:API-like shape used here
 //! (`{"errors": [{"status": 400, "title": "…", "detail": "…"}]}`) is the

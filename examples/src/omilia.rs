@@ -49,9 +49,11 @@
 //! being a 401; `app_id` is the one required parameter of a new dialog; a
 //! key is optional on `POST /dialogs` (without one nothing is deduplicated);
 //! a key whose request failed without creating anything (400, 403) is
-//! released for reuse; and the policy backs off from 1 s, doubling, four
-//! retries, with equal jitter (each wait between half and all of 1 s, 2 s,
-//! 4 s, 8 s).
+//! released for reuse; the header's name (`Idempotency-Key`) and the keys'
+//! format; the routes and bodies (`/dialogs`, `dlg-1`, an export's
+//! `exp-1` and `pending`); the error bodies and their codes (see above);
+//! and the policy backs off from 1 s, doubling, four retries, with equal
+//! jitter (each wait between half and all of 1 s, 2 s, 4 s, 8 s).
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};

@@ -20,8 +20,11 @@ fn rate_limited(wait: u64) -> FlakyError {
     }
 }
 
+/// Every wait the hooks saw, and its reason.
+type Waits = Arc<Mutex<Vec<(Duration, Retry)>>>;
+
 /// A policy without jitter that records every wait and its reason.
-fn recording(policy: RetryPolicy) -> (RetryPolicy, Arc<Mutex<Vec<(Duration, Retry)>>>) {
+fn recording(policy: RetryPolicy) -> (RetryPolicy, Waits) {
     let waits = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&waits);
     let policy = policy
