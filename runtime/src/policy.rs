@@ -511,6 +511,7 @@ impl RetryPolicy {
     ///
     /// let policy = RetryPolicy::exponential(Duration::from_secs(2))
     ///     .max_retries(1)
+    ///     .max_server_wait(Duration::from_secs(300))
     ///     .max_server_waits(2)
     ///     .no_max_elapsed()
     ///     .clock(ManualClock::new());
