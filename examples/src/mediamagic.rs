@@ -209,8 +209,11 @@ pub struct RateLimitBody {
 
 /// Every documented error of the MediaMagic Integrations API.
 ///
-/// No `request_id` (the API has none) and no `atomic` (a failed request may
-/// have been applied). The statuses that are retried (429, 500, 502) hold
+/// No `request_id` (the API has none) and no `atomic` (the page does not
+/// promise that a failed request changed nothing, and a 500 may come after
+/// a submission was stored). The client resends after 429, 500 and 502
+/// anyway, because the page calls them "safe to retry"; the API's 409 on a
+/// duplicate is what makes that so. The statuses that are retried (429, 500, 502) hold
 /// their body as an `Option`: a 429 or a 502 written by a proxy in front of
 /// the API is still that status, and is still retried, whatever its body.
 /// Every other documented status is never retried, so a body of another
@@ -641,8 +644,8 @@ impl MediaMagicEmulator {
     }
 
     /// The next requests to `endpoint` do their work, then fail with
-    /// `errors`, in order: what a non-atomic API does when, say, storage
-    /// fails after the write. (`Emulator::script` fails before the work.)
+    /// `errors`, in order: what an API that is not atomic does when, say,
+    /// storage fails after the write. (`Emulator::script` fails before the work.)
     pub fn script_after_applying(
         &self,
         endpoint: &str,
