@@ -594,6 +594,7 @@ struct Asset {
     source_url: String,
     ready_at: Instant,
     retrying: bool,
+    retryable: bool,
 }
 
 /// The emulator's state: scripted faults, the assets it processes and the
@@ -641,6 +642,15 @@ impl MediaMagicEmulator {
     /// then its results are a 404 and another retry a 409.
     pub fn set_processing(&self, processing: Duration) {
         *lock(&self.processing) = processing;
+    }
+
+    /// Makes `asset_id` one that cannot be run again: an asset retry is then
+    /// a 409 "not retryable". *Ours*: the page lists the cause, not what
+    /// makes an asset so; the emulator leaves that to the test.
+    pub fn make_not_retryable(&self, asset_id: &str) {
+        if let Some(asset) = lock(&self.assets).get_mut(asset_id) {
+            asset.retryable = false;
+        }
     }
 
     /// The next requests to `endpoint` do their work, then fail with
@@ -813,6 +823,7 @@ async fn submit(State(api): Shared, headers: HeaderMap, body: String) -> Respons
             source_url,
             ready_at,
             retrying: false,
+            retryable: true,
         },
     );
     let submission = Submission {
@@ -872,6 +883,12 @@ async fn retry_asset(State(api): Shared, headers: HeaderMap, Path(id): Path<Stri
         drop(assets);
         return fail(asset_not_found());
     };
+    if !asset.retryable {
+        drop(assets);
+        return fail(MediaMagicError::Conflict {
+            body: ErrorDetail::documented("Asset is not retryable", "not-retryable"),
+        });
+    }
     if asset.retrying && now < asset.ready_at {
         drop(assets);
         return fail(MediaMagicError::Conflict {
@@ -1622,6 +1639,30 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
             |r, s, w| {
                 matches!(r, Err(MediaMagicError::Conflict { body })
                     if body.detail == "A retry is already in progress")
+                    && s == [409]
+                    && w.is_empty()
+            },
+        )
+        .await,
+    );
+    let archived = match client
+        .submit(&NewSubmission::new("https://media.example/archive.mp4"))
+        .await
+    {
+        Ok(submission) => submission.asset_id,
+        Err(error) => return Err(std::io::Error::other(error)),
+    };
+    api.make_not_retryable(&archived);
+    rows.push(
+        row(
+            &format!("POST /assets/{archived}/retry (409)"),
+            "409: \"not retryable\"; never retried",
+            emu,
+            &recorder,
+            client.retry_asset(&archived),
+            |r, s, w| {
+                matches!(r, Err(MediaMagicError::Conflict { body })
+                    if body.detail == "Asset is not retryable")
                     && s == [409]
                     && w.is_empty()
             },

@@ -983,3 +983,20 @@ async fn the_key_is_checked_before_the_shared_quota_and_maintenance() {
     assert_eq!(statuses, [401, 503]);
     assert!(waits.take().is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_asset_that_is_not_retryable_is_409_and_not_retried() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    api.make_not_retryable(&id);
+    api.emulator.clear_hits();
+    let e = client.retry_asset(&id).await.unwrap_err();
+    assert!(
+        matches!(&e, MediaMagicError::Conflict { body } if body.detail == "Asset is not retryable"),
+        "{e:?}"
+    );
+    assert_eq!(api.emulator.statuses(), [409]);
+    assert!(waits.take().is_empty());
+}
