@@ -1,9 +1,12 @@
 //! Mediagenix On-Demand (BeBanjo's contract too), against its emulator.
 //!
 //! The enum in `src/mediagenix.rs` models every documented status: 4xx are
-//! never retried, a 429 waits exactly `Ratelimit-Reset` seconds, 5xx back
-//! off 2 s, 4 s, 8 s, 16 s, and since every synchronous request is atomic,
-//! even a failed POST may be resent. A file name with a restricted character
+//! never retried and keep the reason their body gives, a 429 waits exactly
+//! `Ratelimit-Reset` seconds without using up the four retries (those are
+//! for 5xx), 5xx back off 2 s, 4 s, 8 s, 16 s, and since every synchronous
+//! request is atomic, even a failed POST may be resent. The client signs in
+//! with HTTP Digest (a 401 to missing or wrong credentials) and asks for
+//! JSON (a 406 otherwise). A file name with a restricted character
 //! is rejected before anything is sent. Time is virtual (tokio's paused
 //! clock), so the 200 s wait of a 429 takes no real time.
 //!

@@ -7,9 +7,13 @@
 //! the next jittered backoff step, so a hint above the step is waited
 //! exactly); 500 and 502 back off exponentially with jitter (so those waits
 //! are checked against bounds, not exact values). An undocumented 503
-//! is not retried, and since the API is not atomic, a `POST /submissions`
-//! that failed with a 500 is never resent. Time is virtual (tokio's paused
-//! clock), so the waits take no real time.
+//! is not retried. "429, 500, and 502 are safe to retry with backoff", so a
+//! `POST /submissions` that failed with a 500 is resent; one the server had
+//! stored before failing is refused as a duplicate (409 "Asset already
+//! submitted"), never stored twice. Every cause the page lists is produced
+//! (expired and revoked keys, a plan without the API, a sandbox-only
+//! endpoint or field with a live key, an invalid blob path, …). Time is
+//! virtual (tokio's paused clock), so the waits take no real time.
 //!
 //!     cargo run -p apifault-examples --example mediamagic
 

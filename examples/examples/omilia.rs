@@ -1,10 +1,12 @@
 //! Omilia: starts the emulator in this process and runs a short scripted
 //! scenario against it, printing one row per call (statuses seen, attempts,
-//! waits, outcome). The rules it shows: 4xx are never retried and keep the
-//! error code of their body (`NO_LICENSES`, `MISSING_PARAMETER`, …); a 409
-//! on a reused idempotency key is never retried; 429 and the 5xx back off
-//! exponentially (1 s, 2 s, 4 s, 8 s with equal jitter: no server hint);
-//! the API is not atomic, so an export hit by a 500 is not resent, while
+//! waits, outcome). The rules it shows: 4xx are never retried (an
+//! undocumented 408 included), whatever their body says (the page documents
+//! no body code; the emulator's codes are ours and decide nothing); a 409
+//! on a reused idempotency key is never retried; 429 backs off
+//! exponentially (1 s, 2 s, 4 s, 8 s with equal jitter: no server hint),
+//! and so do the 5xx, which is our reading (the page gives them no rule);
+//! an export hit by a 500 is not resent (ours: it may have started), while
 //! the dialog creation, sent under an `Idempotency-Key`, is. Time is
 //! tokio's paused clock, so the waits are taken in virtual time.
 //!

@@ -4,16 +4,18 @@
 //! axum server on loopback, serving the documented responses with
 //! apifault's own `IntoResponse`, scriptable with faults).
 
+pub mod digest;
 pub mod emulator;
 pub mod mediagenix;
 pub mod tour;
 
-/// BeBanjo: the On-Demand contract under another name, so the same enum,
-/// client and emulator.
+/// BeBanjo: the On-Demand contract under another name, so the same enum
+/// and client; its page has no section on rate-limit headers, so its
+/// emulator sends none, and its tour shows the client without them.
 pub mod bebanjo {
     pub use crate::mediagenix::{
-        OnDemandClient as BeBanjoClient, OnDemandError as BeBanjoError, documented_policy, router,
-        scenarios, start,
+        OnDemandClient as BeBanjoClient, OnDemandError as BeBanjoError,
+        bebanjo_scenarios as scenarios, documented_policy, router, start_bebanjo as start,
     };
 }
 pub mod lightcast;

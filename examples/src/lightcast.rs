@@ -9,9 +9,10 @@
 //! - the 5xx family is retried later, with exponential backoff: the four
 //!   documented ones, and any other 5xx (501, 505, 507, …) as well, since
 //!   the rule names the family, not a list;
-//! - 429 is retried once the limit allows: the rate-limit documentation is
-//!   not restated, so the wait is read from `Retry-After`, falling back to
-//!   `RateLimit-Reset`, and waited out exactly, up to a cap;
+//! - 429 "see their rate limit documentation", which is not in the seeds:
+//!   waiting for the limit is *our reading*. The wait is read from
+//!   `Retry-After`, falling back to `RateLimit-Reset` (both headers are
+//!   ours too), and waited out exactly, up to a cap;
 //! - every other 4xx means the request must be fixed: never retried, the
 //!   undocumented ones (408, 418, …) included.
 //!
@@ -20,6 +21,11 @@
 //! meets a scripted fault or the maintenance window. Every request the
 //! quota counted carries the `RateLimit-*` headers, failures included, so
 //! that a [`Throttle`] sees each one spent.
+//!
+//! *Ours*, where the page is silent: the access token and how it travels,
+//! the routes and their bodies (`/status`, `/skills/{id}` with `KS…` ids,
+//! `/skills/extract`), the 16 KiB limit behind the 413, the emulator's
+//! `RateLimit-*` headers, and the backoff's numbers (four retries).
 //!
 //! The documentation fixes no error body. The JSON:API-like shape used here
 //! (`{"errors": [{"status": 400, "title": "…", "detail": "…"}]}`) is the
@@ -813,14 +819,20 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     let mut rows = Vec::new();
 
     rows.push(
-        row("GET /status", emu, &recorder, client.status(), |r, s, _| {
-            r.as_ref().is_ok_and(|st| st.healthy) && s == [200]
-        })
+        row(
+            "GET /status",
+            "success: 200",
+            emu,
+            &recorder,
+            client.status(),
+            |r, s, _| r.as_ref().is_ok_and(|st| st.healthy) && s == [200],
+        )
         .await,
     );
     rows.push(
         row(
             &format!("GET /skills/{python}"),
+            "success: 200",
             emu,
             &recorder,
             client.get_skill(python),
@@ -835,6 +847,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "POST /skills/extract \"Python and SQL\"",
+            "success: 200",
             emu,
             &recorder,
             client.extract_skills("Python and SQL"),
@@ -845,6 +858,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /skills/not-a-skill (400)",
+            "400: \"fix the request\"; never retried",
             emu,
             &recorder,
             client.get_skill("not-a-skill"),
@@ -864,6 +878,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /skills/{id}, expired token (401)",
+            "401: \"fix the request\"; never retried",
             emu,
             &recorder,
             expired.get_skill(python),
@@ -876,6 +891,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /skills/KS0000000000000000ZZ (404)",
+            "404: \"fix the request\"; never retried",
             emu,
             &recorder,
             client.get_skill("KS0000000000000000ZZ"),
@@ -887,6 +903,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "POST /skills/extract, over 16 KiB (413)",
+            "413: \"fix the request\"; never retried",
             emu,
             &recorder,
             client.extract_skills(&huge),
@@ -901,6 +918,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "POST /skills/extract as text/plain (415)",
+            "415: \"fix the request\"; never retried",
             emu,
             &recorder,
             extract_plain_text(&http, &base, &policy, "Python and SQL"),
@@ -915,6 +933,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "POST /skills/extract \"\" (422)",
+            "422: \"fix the request\"; never retried",
             emu,
             &recorder,
             client.extract_skills(""),
@@ -936,6 +955,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /skills/{id} (429, Retry-After 12)",
+            "429: see their rate limits; ours: wait Retry-After",
             emu,
             &recorder,
             client.get_skill(python),
@@ -955,6 +975,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /skills/{id} (429, RateLimit-Reset 7)",
+            "429: see their rate limits; ours: wait RateLimit-Reset",
             emu,
             &recorder,
             client.get_skill(python),
@@ -969,6 +990,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /skills/{id} (500, 502, 504)",
+            "\"retry the 5xx family later\"",
             emu,
             &recorder,
             client.get_skill(python),
@@ -980,6 +1002,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /status (maintenance for 5 s)",
+            "503 \"maintenance or load\": retry later",
             emu,
             &recorder,
             client.status(),
@@ -999,6 +1022,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /status (408, undocumented 4xx)",
+            "any other 4xx: \"fix the request\"",
             emu,
             &recorder,
             client.status(),
@@ -1014,6 +1038,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /status (501, 505, undocumented 5xx)",
+            "\"retry the 5xx family later\"",
             emu,
             &recorder,
             client.status(),
@@ -1028,6 +1053,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET /skills/{id} (500 x5)",
+            "\"retry the 5xx family later\"; ours: 4 retries",
             emu,
             &recorder,
             client.get_skill(python),
@@ -1044,6 +1070,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "extract, look up (404), look up",
+            "404: \"fix the request\"; the sequence stops",
             emu,
             &recorder,
             client.skills_in("Python and SQL"),

@@ -1,43 +1,65 @@
 //! The MediaMagic Integrations API: typed errors, a client and an emulator.
 //!
-//! The documented rules this module encodes:
-//! - every request carries the key in `X-API-Key`; a missing, invalid,
-//!   expired or revoked key is a 401;
-//! - any 2xx is success (201 for a submission, 202 for an accepted asset
-//!   retry, 204 for a deleted webhook subscription, 200 otherwise);
-//! - the error body has one of four shapes, chosen by the status: the domain
-//!   error `{"detail", "docs_url"?}` (400, 401, 403, 404, 409, 413, 415,
-//!   500, 502), the validation error `{"error", "message", "fields"}` (422),
-//!   the plan error `{"error_code", "bucket", "message"}` (402) and the rate
-//!   limit `{"error"}` (429);
-//! - only 429, 500 and 502 are retried: a 429 waits `Retry-After`, then backs
-//!   off; 500 and 502 back off exponentially with jitter. 400, 401, 402,
-//!   403, 404, 409, 413, 415 and 422 are never retried, and neither is a
-//!   status the documentation does not list (a 503 or 504 from somewhere on
-//!   the way is not the API asking to be called again);
-//! - "wait `Retry-After`, then back off" is read as: a 429 is a backoff error
-//!   that carries a floor. Each retry after a 429 waits the larger of the
-//!   server's `Retry-After` and the policy's next jittered backoff step, so a
-//!   first 429 waits `Retry-After` exactly (unless the hint is shorter than
-//!   the first step), and repeated 429s wait longer and longer as the
-//!   backoff grows past the hint; without `Retry-After` a 429 just backs off;
-//! - there is no request id and no universal error code;
-//! - the API is not atomic: a POST that failed with a 500 or 502 may have
-//!   been applied, so `POST /submissions` and `POST /assets/{id}/retry` are
-//!   resent only after a 429 (which applied nothing);
-//! - a sandbox-only field sent with a live key is a 400; a submission that
-//!   was already made is a 409, and so is an asset retry while one is in
-//!   progress; results asked for before the asset finished are a 404;
-//! - content too large to send inline is a 413 (use the presigned upload
-//!   URL), a body that is not JSON a 415.
+//! The rules of the page this module encodes, each with the page's words
+//! (in quotes) where it has them, and what we chose where it is silent
+//! (marked *ours*):
+//! - the key travels in `X-API-Key`; 401 for a "missing/invalid/expired/
+//!   revoked key". *Ours*: the key formats (`mm_sandbox_…`, `mm_live_…`)
+//!   and the demo keys ([`SANDBOX_KEY`], [`LIVE_KEY`], [`EXPIRED_KEY`],
+//!   [`REVOKED_KEY`], [`NO_API_PLAN_KEY`]);
+//! - success: 200, 201 (submission, direct upload, webhook subscription),
+//!   202 (asset retry accepted), 204 (subscription deleted); the client
+//!   takes any 2xx as success;
+//! - 400 "a sandbox-only field sent with a live key" (the field is
+//!   `simulationDelaySeconds`) or a "subscription without a delivery
+//!   destination"; 402 "plan not allowed to use the API"; 403
+//!   "sandbox-only endpoint with a live key" or "invalid blob path"; 404
+//!   "not found in your workspace" or results "requested before the asset
+//!   finished"; 409 "already submitted", "not retryable", "retry already in
+//!   progress"; 413 "upload too large: use the presigned upload URL"; 415
+//!   "content type not allowed or not matching the file"; 422 "validation
+//!   failed": all never retried ("Never 400, 401, 402, 403, 404, 409, 413,
+//!   415, 422");
+//! - "429, 500, and 502 are safe to retry with backoff": a 429 waits
+//!   `Retry-After`, then backs off; 500 and 502 back off exponentially
+//!   with jitter. Every call resends after them, submissions and asset
+//!   retries included: the page calls them safe, and a submission resent
+//!   after a 500 that had stored it after all is refused with 409 "Asset
+//!   already submitted", never stored twice. The caller then gets that 409
+//!   ([`MediaMagicClient::submit`] says what it means);
+//! - "wait `Retry-After`, then back off" is read (*ours*) as: a 429 is a
+//!   backoff error that carries a floor. Each retry after a 429 waits the
+//!   larger of the server's `Retry-After` and the policy's next jittered
+//!   backoff step, so a first 429 waits `Retry-After` exactly (unless the
+//!   hint is shorter than the first step), and repeated 429s wait longer
+//!   and longer as the backoff grows past the hint; without `Retry-After`
+//!   a 429 just backs off. These count as failures (the page says "back
+//!   off"), against the policy's `max_retries`;
+//! - a status the page does not list (a 503 or 504 from a gateway) is not
+//!   retried: the page names the three that are (*ours*: the emulator's
+//!   maintenance window is such a 503);
+//! - four body shapes, chosen by status: `{"detail", "docs_url"?}` for
+//!   domain errors, `{"error": "validation_error", "message", "fields"}`
+//!   for 422, `{"error_code", "bucket", "message"}` for 402, `{"error":
+//!   "Rate limit exceeded: …"}` for 429. *Ours*: the shapes are rebuilt
+//!   from the page's Python sample, and every `detail` text but "Asset
+//!   already submitted" is our wording;
+//! - no request id and no universal error code.
+//!
+//! *Ours*, where the page names a cause and no mechanism: the resources and
+//! their fields (`/submissions` with a `source_url`, `/assets/{id}/results`,
+//! `/assets/{id}/retry`, `/uploads` with a `blob_path`, `/webhooks` with a
+//! `url`, and the sandbox-only endpoint `/sandbox/assets/{id}/complete`),
+//! the inline size limit ([`MAX_INLINE_BYTES`]), what makes a blob path
+//! invalid (see [`valid_blob_path`]), and `simulationDelaySeconds` read as
+//! how long the sandbox takes to finish the asset.
 //!
 //! What does not live here: the scripting, request log, quota and gate every
 //! emulator shares (`crate::emulator`), and the tables (`crate::tour`).
-//! The emulator checks `X-API-Key` first, then hands over to the shared
-//! gate (quota, then script). It announces the quota with `Retry-After`
-//! only, the one rate-limit header MediaMagic documents; a maintenance
-//! window (which MediaMagic does not document) is served as what a gateway
-//! in front of the API would answer: an undocumented 503.
+//! The emulator checks `X-API-Key` first (401), then the plan (402), then
+//! hands over to the shared gate (quota, then script). It announces the
+//! quota with `Retry-After` only, the one rate-limit header MediaMagic
+//! documents.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
@@ -65,6 +87,12 @@ pub mod endpoint {
     pub const RETRY_ASSET: &str = "POST /assets/{id}/retry";
     /// `DELETE /webhooks/{id}`.
     pub const DELETE_WEBHOOK: &str = "DELETE /webhooks/{id}";
+    /// `POST /webhooks`.
+    pub const SUBSCRIBE: &str = "POST /webhooks";
+    /// `POST /uploads`.
+    pub const UPLOAD: &str = "POST /uploads";
+    /// `POST /sandbox/assets/{id}/complete` (sandbox keys only).
+    pub const SANDBOX_COMPLETE: &str = "POST /sandbox/assets/{id}/complete";
 }
 
 /// The header that carries the API key.
@@ -73,8 +101,18 @@ pub const API_KEY_HEADER: &str = "X-API-Key";
 /// A sandbox key the emulator accepts: sandbox-only fields are allowed.
 pub const SANDBOX_KEY: &str = "mm_sandbox_3f9c2a";
 
-/// A live key the emulator accepts: sandbox-only fields are a 400.
+/// A live key the emulator accepts: sandbox-only fields are a 400 and
+/// sandbox-only endpoints a 403.
 pub const LIVE_KEY: &str = "mm_live_8d41e7";
+
+/// A key that has expired: a 401.
+pub const EXPIRED_KEY: &str = "mm_live_expired_0a11ce";
+
+/// A key that was revoked: a 401.
+pub const REVOKED_KEY: &str = "mm_live_revoked_b0b5ed";
+
+/// A valid key of a workspace whose plan does not include the API: a 402.
+pub const NO_API_PLAN_KEY: &str = "mm_live_starter_9e2d10";
 
 /// The largest request body the API takes inline; a larger upload goes
 /// through the presigned upload URL, or is a 413.
@@ -171,8 +209,11 @@ pub struct RateLimitBody {
 
 /// Every documented error of the MediaMagic Integrations API.
 ///
-/// No `request_id` (the API has none) and no `atomic` (a failed request may
-/// have been applied). The statuses that are retried (429, 500, 502) hold
+/// No `request_id` (the API has none) and no `atomic` (the page does not
+/// promise that a failed request changed nothing, and a 500 may come after
+/// a submission was stored). The client resends after 429, 500 and 502
+/// anyway, because the page calls them "safe to retry"; the API's 409 on a
+/// duplicate is what makes that so. The statuses that are retried (429, 500, 502) hold
 /// their body as an `Option`: a 429 or a 502 written by a proxy in front of
 /// the API is still that status, and is still retried, whatever its body.
 /// Every other documented status is never retried, so a body of another
@@ -316,9 +357,15 @@ pub struct NewSubmission {
     /// of request; larger ones go through the presigned upload URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inline_content: Option<String>,
-    /// Only the sandbox accepts this: with a live key, it is a 400.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sandbox_only: Option<SandboxOnly>,
+    /// `simulationDelaySeconds`: how long the sandbox takes to finish the
+    /// asset. Only the sandbox accepts this field: with a live key, it is
+    /// a 400.
+    #[serde(
+        default,
+        rename = "simulationDelaySeconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub simulation_delay_seconds: Option<u64>,
 }
 
 impl NewSubmission {
@@ -332,13 +379,6 @@ impl NewSubmission {
     }
 }
 
-/// Sandbox-only settings of a submission.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SandboxOnly {
-    /// The outcome the sandbox should pretend, e.g. `completed`.
-    pub simulate: String,
-}
-
 /// What `POST /submissions` answers (201).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Submission {
@@ -348,6 +388,24 @@ pub struct Submission {
     pub asset_id: String,
     /// `queued`.
     pub status: String,
+}
+
+/// What `POST /webhooks` answers (201).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    /// Its id, e.g. `wh_2`.
+    pub id: String,
+    /// Where the events go.
+    pub url: String,
+}
+
+/// What `POST /uploads` answers (201): a direct upload stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    /// Where it is stored.
+    pub blob_path: String,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 /// What `GET /assets/{id}/results` answers (200) once the asset finished.
@@ -418,10 +476,14 @@ impl MediaMagicClient {
         }
     }
 
-    /// `POST /submissions` (201). Not idempotent, and the API is not
-    /// atomic: after a 500 or 502 the submission may exist, so it is not
-    /// resent; only a 429 (nothing applied) is.
-    #[apifault::retry(policy = &self.policy, idempotent = false)]
+    /// `POST /submissions` (201). Resent after a 429, a 500 or a 502, as
+    /// the page says they are "safe to retry with backoff". A 500 or 502
+    /// may come after the submission was stored; the resend is then
+    /// refused with a 409 "Asset already submitted", never stored twice,
+    /// and that 409 is what this returns: the media is submitted, under
+    /// the id the first attempt was given (the page offers no way to look
+    /// it up by `source_url`).
+    #[apifault::retry(policy = &self.policy)]
     pub async fn submit(&self, submission: &NewSubmission) -> Result<Submission, MediaMagicError> {
         let response = self
             .request(reqwest::Method::POST, "/submissions")
@@ -441,10 +503,11 @@ impl MediaMagicClient {
         apifault::reqwest::json(response).await
     }
 
-    /// `POST /assets/{id}/retry` (202): runs the asset again. Not
-    /// idempotent (a second call while the first runs is a 409), so resent
-    /// only after a 429.
-    #[apifault::retry(policy = &self.policy, idempotent = false)]
+    /// `POST /assets/{id}/retry` (202): runs the asset again. Resent after
+    /// a 429, a 500 or a 502 ("safe to retry with backoff"); a resend whose
+    /// first attempt had started the retry gets a 409 "retry already in
+    /// progress", which is what this then returns.
+    #[apifault::retry(policy = &self.policy)]
     pub async fn retry_asset(&self, asset_id: &str) -> Result<(), MediaMagicError> {
         let response = self
             .request(reqwest::Method::POST, &format!("/assets/{asset_id}/retry"))
@@ -460,6 +523,56 @@ impl MediaMagicClient {
     pub async fn delete_webhook(&self, webhook_id: &str) -> Result<(), MediaMagicError> {
         let response = self
             .request(reqwest::Method::DELETE, &format!("/webhooks/{webhook_id}"))
+            .send()
+            .await?;
+        apifault::reqwest::no_content(response).await
+    }
+
+    /// `POST /webhooks` (201): subscribes `url` (`None`: no delivery
+    /// destination, a 400) to the workspace's events. Resent after a 429,
+    /// 500 or 502, which the page calls safe to retry.
+    #[apifault::retry(policy = &self.policy)]
+    pub async fn subscribe(&self, url: Option<&str>) -> Result<Subscription, MediaMagicError> {
+        let body = serde_json::json!({ "url": url });
+        let response = self
+            .request(reqwest::Method::POST, "/webhooks")
+            .json(&body)
+            .send()
+            .await?;
+        apifault::reqwest::json(response).await
+    }
+
+    /// `POST /uploads?blob_path=…` (201): uploads `content` directly, as
+    /// `content_type`. Over [`MAX_INLINE_BYTES`] it is a 413: use the
+    /// presigned upload URL.
+    #[apifault::retry(policy = &self.policy)]
+    pub async fn upload(
+        &self,
+        blob_path: &str,
+        content_type: &str,
+        content: &[u8],
+    ) -> Result<Upload, MediaMagicError> {
+        let response = self
+            .request(
+                reqwest::Method::POST,
+                &format!("/uploads?blob_path={}", percent_encode(blob_path)),
+            )
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(content.to_vec())
+            .send()
+            .await?;
+        apifault::reqwest::json(response).await
+    }
+
+    /// `POST /sandbox/assets/{id}/complete` (200): a sandbox-only endpoint
+    /// that finishes an asset at once; with a live key it is a 403.
+    #[apifault::retry(policy = &self.policy)]
+    pub async fn complete_in_sandbox(&self, asset_id: &str) -> Result<(), MediaMagicError> {
+        let response = self
+            .request(
+                reqwest::Method::POST,
+                &format!("/sandbox/assets/{asset_id}/complete"),
+            )
             .send()
             .await?;
         apifault::reqwest::no_content(response).await
@@ -481,6 +594,7 @@ struct Asset {
     source_url: String,
     ready_at: Instant,
     retrying: bool,
+    retryable: bool,
 }
 
 /// The emulator's state: scripted faults, the assets it processes and the
@@ -530,9 +644,18 @@ impl MediaMagicEmulator {
         *lock(&self.processing) = processing;
     }
 
+    /// Makes `asset_id` one that cannot be run again: an asset retry is then
+    /// a 409 "not retryable". *Ours*: the page lists the cause, not what
+    /// makes an asset so; the emulator leaves that to the test.
+    pub fn make_not_retryable(&self, asset_id: &str) {
+        if let Some(asset) = lock(&self.assets).get_mut(asset_id) {
+            asset.retryable = false;
+        }
+    }
+
     /// The next requests to `endpoint` do their work, then fail with
-    /// `errors`, in order: what a non-atomic API does when, say, storage
-    /// fails after the write. (`Emulator::script` fails before the work.)
+    /// `errors`, in order: what an API that is not atomic does when, say,
+    /// storage fails after the write. (`Emulator::script` fails before the work.)
     pub fn script_after_applying(
         &self,
         endpoint: &str,
@@ -572,6 +695,17 @@ impl MediaMagicEmulator {
         };
         let kind = match key {
             "" => return Err(unauthorized("Missing API key")),
+            EXPIRED_KEY => return Err(unauthorized("API key expired")),
+            REVOKED_KEY => return Err(unauthorized("API key revoked")),
+            NO_API_PLAN_KEY => {
+                return Err(MediaMagicError::PlanNotAllowed {
+                    body: PlanError {
+                        error_code: "plan_not_allowed".into(),
+                        bucket: "integrations_api".into(),
+                        message: "Your plan does not include the Integrations API".into(),
+                    },
+                });
+            }
             key if key.starts_with("mm_sandbox_") => KeyKind::Sandbox,
             key if key.starts_with("mm_live_") => KeyKind::Live,
             _ => return Err(unauthorized("Invalid API key")),
@@ -607,12 +741,13 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.starts_with("application/json"))
 }
 
-/// What the emulator reads of a submission: `sandbox_only` of any shape
-/// counts as sent.
+/// What the emulator reads of a submission: `simulationDelaySeconds` of
+/// any value counts as sent.
 #[derive(Deserialize)]
 struct SubmissionRequest {
     source_url: Option<serde_json::Value>,
-    sandbox_only: Option<serde_json::Value>,
+    #[serde(rename = "simulationDelaySeconds")]
+    simulation_delay_seconds: Option<serde_json::Value>,
 }
 
 fn validate(request: &SubmissionRequest) -> Result<String, ValidationError> {
@@ -657,32 +792,38 @@ async fn submit(State(api): Shared, headers: HeaderMap, body: String) -> Respons
             body: ErrorDetail::new("The body is not a JSON object"),
         });
     };
-    if key == KeyKind::Live && request.sandbox_only.is_some() {
+    if key == KeyKind::Live && request.simulation_delay_seconds.is_some() {
         return fail(MediaMagicError::BadRequest {
             body: ErrorDetail::documented(
-                "sandbox_only is a sandbox-only field and cannot be sent with a live key",
+                "simulationDelaySeconds is a sandbox-only field and cannot be sent with a live key",
                 "sandbox-only-fields",
             ),
         });
     }
+    let simulated = request
+        .simulation_delay_seconds
+        .as_ref()
+        .and_then(serde_json::Value::as_u64)
+        .map(Duration::from_secs);
     let source_url = match validate(&request) {
         Ok(url) => url,
         Err(body) => return fail(MediaMagicError::Validation { body }),
     };
     if !lock(&api.submitted).insert(source_url.clone()) {
         return fail(MediaMagicError::Conflict {
-            body: ErrorDetail::documented("Already submitted", "already-submitted"),
+            body: ErrorDetail::documented("Asset already submitted", "already-submitted"),
         });
     }
     let n = api.next_id();
     let asset_id = format!("ast_{n}");
-    let ready_at = Instant::now() + *lock(&api.processing);
+    let ready_at = Instant::now() + simulated.unwrap_or(*lock(&api.processing));
     lock(&api.assets).insert(
         asset_id.clone(),
         Asset {
             source_url,
             ready_at,
             retrying: false,
+            retryable: true,
         },
     );
     let submission = Submission {
@@ -742,6 +883,12 @@ async fn retry_asset(State(api): Shared, headers: HeaderMap, Path(id): Path<Stri
         drop(assets);
         return fail(asset_not_found());
     };
+    if !asset.retryable {
+        drop(assets);
+        return fail(MediaMagicError::Conflict {
+            body: ErrorDetail::documented("Asset is not retryable", "not-retryable"),
+        });
+    }
     if asset.retrying && now < asset.ready_at {
         drop(assets);
         return fail(MediaMagicError::Conflict {
@@ -773,13 +920,210 @@ async fn delete_webhook(
     }
 }
 
+/// What `POST /webhooks` reads: the delivery destination.
+#[derive(Deserialize)]
+struct SubscriptionRequest {
+    url: Option<String>,
+}
+
+async fn subscribe(State(api): Shared, headers: HeaderMap, body: String) -> Response {
+    const ENDPOINT: &str = endpoint::SUBSCRIBE;
+    let fail = |error: MediaMagicError| answer(&api.emulator, ENDPOINT, error);
+    if let Err(error) = api.gate(ENDPOINT, &headers) {
+        return fail(error);
+    }
+    let request = serde_json::from_str::<SubscriptionRequest>(&body).ok();
+    let Some(url) = request
+        .and_then(|r| r.url)
+        .filter(|url| !url.trim().is_empty())
+    else {
+        return fail(MediaMagicError::BadRequest {
+            body: ErrorDetail::documented(
+                "A webhook subscription needs a delivery destination",
+                "webhooks",
+            ),
+        });
+    };
+    let id = format!("wh_{}", api.next_id());
+    lock(&api.webhooks).insert(id.clone());
+    answer(
+        &api.emulator,
+        ENDPOINT,
+        (StatusCode::CREATED, axum::Json(Subscription { id, url })),
+    )
+}
+
+/// Whether the emulator takes `path` as a blob path (*ours*; the page
+/// names "invalid blob path" and no rule): under `uploads/`, made of
+/// letters, digits, `.`, `_`, `-` and `/`, with no empty, `.` or `..`
+/// segment.
+#[must_use]
+pub fn valid_blob_path(path: &str) -> bool {
+    path.strip_prefix("uploads/").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .split('/')
+                .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
+    })
+}
+
+/// `%XX` escapes decoded (invalid ones kept as they are).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `text` with every byte but unreserved ones (RFC 3986) written `%XX`.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The content type a file name's extension calls for (*ours*: the media
+/// types the emulator takes).
+fn content_type_of(blob_path: &str) -> Option<&'static str> {
+    let extension = blob_path.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match extension.as_str() {
+        "mp4" => "video/mp4",
+        "mov" => "video/quicktime",
+        "mp3" => "audio/mpeg",
+        "wav" => "audio/wav",
+        _ => return None,
+    })
+}
+
+async fn upload(
+    State(api): Shared,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    body: axum::body::Bytes,
+) -> Response {
+    const ENDPOINT: &str = endpoint::UPLOAD;
+    let fail = |error: MediaMagicError| answer(&api.emulator, ENDPOINT, error);
+    if let Err(error) = api.gate(ENDPOINT, &headers) {
+        return fail(error);
+    }
+    let blob_path = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("blob_path="))
+        .map(percent_decode)
+        .unwrap_or_default();
+    let blob_path = blob_path.as_str();
+    if !valid_blob_path(blob_path) {
+        return fail(MediaMagicError::Forbidden {
+            body: ErrorDetail::documented("Invalid blob path", "uploads"),
+        });
+    }
+    if body.len() > MAX_INLINE_BYTES {
+        return fail(MediaMagicError::PayloadTooLarge {
+            body: ErrorDetail::documented(
+                "Upload too large: use the presigned upload URL",
+                "upload-too-large",
+            ),
+        });
+    }
+    let sent = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    let allowed = ["video/mp4", "video/quicktime", "audio/mpeg", "audio/wav"];
+    let Some(sent) = sent.filter(|sent| allowed.contains(&sent.as_str())) else {
+        return fail(MediaMagicError::UnsupportedMediaType {
+            body: ErrorDetail::new("Content type not allowed"),
+        });
+    };
+    if content_type_of(blob_path) != Some(sent.as_str()) {
+        return fail(MediaMagicError::UnsupportedMediaType {
+            body: ErrorDetail::new("Content type does not match the file"),
+        });
+    }
+    let uploaded = Upload {
+        blob_path: blob_path.to_owned(),
+        size: body.len() as u64,
+    };
+    answer(
+        &api.emulator,
+        ENDPOINT,
+        (StatusCode::CREATED, axum::Json(uploaded)),
+    )
+}
+
+/// The sandbox-only endpoint: finishes an asset at once.
+async fn complete_in_sandbox(
+    State(api): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    const ENDPOINT: &str = endpoint::SANDBOX_COMPLETE;
+    let fail = |error: MediaMagicError| answer(&api.emulator, ENDPOINT, error);
+    match api.gate(ENDPOINT, &headers) {
+        Err(error) => return fail(error),
+        Ok(KeyKind::Live) => {
+            return fail(MediaMagicError::Forbidden {
+                body: ErrorDetail::documented(
+                    "This endpoint is only available with a sandbox key",
+                    "sandbox",
+                ),
+            });
+        }
+        Ok(KeyKind::Sandbox) => {}
+    }
+    let mut assets = lock(&api.assets);
+    let Some(asset) = assets.get_mut(&id) else {
+        drop(assets);
+        return fail(asset_not_found());
+    };
+    asset.ready_at = Instant::now();
+    drop(assets);
+    answer(&api.emulator, ENDPOINT, StatusCode::OK)
+}
+
 /// The emulator's routes, over `state`.
 pub fn router(state: Arc<MediaMagicEmulator>) -> axum::Router {
     axum::Router::new()
         .route("/submissions", post(submit))
         .route("/assets/{id}/results", get(results))
         .route("/assets/{id}/retry", post(retry_asset))
+        .route("/uploads", post(upload))
+        .route("/webhooks", post(subscribe))
         .route("/webhooks/{id}", delete(delete_webhook))
+        .route("/sandbox/assets/{id}/complete", post(complete_in_sandbox))
         .with_state(state)
 }
 
@@ -813,7 +1157,7 @@ fn hint_or_backoff(wait: Duration, hint: Duration, (low, high): (Duration, Durat
 
 /// Whether `result` is the 409 of a source URL submitted before.
 fn already_submitted<T>(result: &Result<T, MediaMagicError>) -> bool {
-    matches!(result, Err(MediaMagicError::Conflict { body }) if body.detail == "Already submitted")
+    matches!(result, Err(MediaMagicError::Conflict { body }) if body.detail == "Asset already submitted")
 }
 
 /// Whether an optional domain error body is there and says `detail`.
@@ -835,7 +1179,6 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
         recorder.attach(documented_policy()),
     );
     let live = MediaMagicClient::new(base.clone(), LIVE_KEY, recorder.attach(documented_policy()));
-    let anonymous = MediaMagicClient::without_key(base, recorder.attach(documented_policy()));
     let emu = &api.emulator;
     let ms = Duration::from_millis;
     let secs = Duration::from_secs;
@@ -856,6 +1199,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "POST /submissions",
+            "201: submission",
             emu,
             &recorder,
             client.submit(&other),
@@ -871,6 +1215,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             &format!("GET /assets/{asset}/results"),
+            "200: results of a finished asset",
             emu,
             &recorder,
             client.results(&asset),
@@ -897,6 +1242,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET results (429, Retry-After 30 s)",
+            "429: \"wait Retry-After, then back off\"",
             emu,
             &recorder,
             client.results(&asset),
@@ -918,6 +1264,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET results (429 Retry-After 10 s, then 500)",
+            "429: \"wait Retry-After\"; 500: backoff with jitter",
             emu,
             &recorder,
             client.results(&asset),
@@ -940,6 +1287,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET results (429 x3, Retry-After 1 s: then backs off)",
+            "429: \"wait Retry-After, then back off\"",
             emu,
             &recorder,
             client.results(&asset),
@@ -960,6 +1308,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET results (500, 502)",
+            "500, 502: \"exponential backoff with jitter\"",
             emu,
             &recorder,
             client.results(&asset),
@@ -975,6 +1324,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET results (502 x4: gives up)",
+            "502: backoff with jitter; ours: 3 retries, then give up",
             emu,
             &recorder,
             client.results(&asset),
@@ -1000,6 +1350,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "GET results (503, undocumented: not retried)",
+            "\"retry only 429, 500 and 502\"",
             emu,
             &recorder,
             client.results(&asset),
@@ -1012,22 +1363,18 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
         )
         .await,
     );
-    emu.script(
-        endpoint::SUBMIT,
-        [MediaMagicError::PlanNotAllowed {
-            body: PlanError {
-                error_code: "plan_not_allowed".into(),
-                bucket: "integrations_api".into(),
-                message: "Your plan does not include the Integrations API".into(),
-            },
-        }],
+    let starter = MediaMagicClient::new(
+        base.clone(),
+        NO_API_PLAN_KEY,
+        recorder.attach(documented_policy()),
     );
     rows.push(
         row(
             "POST /submissions (402)",
+            "402: \"plan not allowed to use the API\"; never retried",
             emu,
             &recorder,
-            client.submit(&NewSubmission::new("https://media.example/a.mp4")),
+            starter.submit(&NewSubmission::new("https://media.example/a.mp4")),
             |r, s, w| {
                 matches!(r, Err(MediaMagicError::PlanNotAllowed { body })
                     if body.error_code == "plan_not_allowed" && body.bucket == "integrations_api")
@@ -1040,6 +1387,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "POST /submissions source_url \"\" (422)",
+            "422: \"validation failed\"; never retried",
             emu,
             &recorder,
             client.submit(&NewSubmission::new("")),
@@ -1059,6 +1407,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "POST /submissions again (409)",
+            "409: \"already submitted\"; never retried",
             emu,
             &recorder,
             client.submit(&first),
@@ -1066,31 +1415,34 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
         )
         .await,
     );
-    // The storage fails after the submission was recorded: resending it
-    // would be a 409 at best, a duplicate at worst.
+    // The storage fails after the submission was stored: the page calls a
+    // 500 safe to retry, so the client resends, and the resend is refused
+    // as a duplicate. The caller learns that the media is submitted.
     api.script_after_applying(endpoint::SUBMIT, [internal()]);
     rows.push(
         row(
-            "POST /submissions (500; not atomic, not idempotent: not resent)",
+            "POST /submissions (500 after storing it; resent: 409)",
+            "\"429, 500, and 502 are safe to retry\"; a duplicate: 409 \"Asset already submitted\"",
             emu,
             &recorder,
             client.submit(&NewSubmission::new("https://media.example/b.mp4")),
-            |r, s, w| {
-                matches!(r, Err(MediaMagicError::Internal { body })
-                    if detail_is(body.as_ref(), "Storage error"))
-                    && s == [500]
-                    && w.is_empty()
-            },
+            |r, s, w| already_submitted(r) && s == [500, 409] && within(w, &[(ms(500), secs(1))]),
         )
         .await,
     );
+    emu.script(endpoint::SUBMIT, [bad_gateway()]);
     rows.push(
         row(
-            "POST /submissions b.mp4 again (409: the 500 had applied it)",
+            "POST /submissions (502 before storing it; resent)",
+            "\"429, 500, and 502 are safe to retry with backoff\"",
             emu,
             &recorder,
-            client.submit(&NewSubmission::new("https://media.example/b.mp4")),
-            |r, s, w| already_submitted(r) && s == [409] && w.is_empty(),
+            client.submit(&NewSubmission::new("https://media.example/e.mp4")),
+            |r, s, w| {
+                r.as_ref().is_ok_and(|sub| sub.status == "queued")
+                    && s == [502, 201]
+                    && within(w, &[(ms(500), secs(1))])
+            },
         )
         .await,
     );
@@ -1103,7 +1455,8 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     );
     rows.push(
         row(
-            "POST /submissions (429: nothing applied, resent)",
+            "POST /submissions (429, Retry-After 5 s; resent)",
+            "429: \"wait Retry-After, then back off\"",
             emu,
             &recorder,
             client.submit(&NewSubmission::new("https://media.example/c.mp4")),
@@ -1116,20 +1469,19 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
         .await,
     );
     let sandbox_field = NewSubmission {
-        sandbox_only: Some(SandboxOnly {
-            simulate: "completed".into(),
-        }),
+        simulation_delay_seconds: Some(30),
         ..NewSubmission::new("https://media.example/d.mp4")
     };
     rows.push(
         row(
-            "POST /submissions sandbox_only, live key (400)",
+            "POST /submissions simulationDelaySeconds, live key (400)",
+            "400: \"a sandbox-only field sent with a live key\"",
             emu,
             &recorder,
             live.submit(&sandbox_field),
             |r, s, w| {
                 matches!(r, Err(MediaMagicError::BadRequest { body })
-                    if body.detail == "sandbox_only is a sandbox-only field and cannot be sent with a live key")
+                    if body.detail.contains("simulationDelaySeconds"))
                     && s == [400]
                     && w.is_empty()
             },
@@ -1138,14 +1490,60 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     );
     rows.push(
         row(
-            "GET results without X-API-Key (401)",
+            "POST /webhooks without a url (400)",
+            "400: \"subscription without a delivery destination\"",
             emu,
             &recorder,
-            anonymous.results(&asset),
+            client.subscribe(None),
             |r, s, w| {
-                matches!(r, Err(MediaMagicError::Unauthorized { body })
-                    if body.detail == "Missing API key")
-                    && s == [401]
+                matches!(r, Err(MediaMagicError::BadRequest { body })
+                    if body.detail.contains("delivery destination"))
+                    && s == [400]
+                    && w.is_empty()
+            },
+        )
+        .await,
+    );
+    for (who, key, detail) in [
+        ("without X-API-Key", None, "Missing API key"),
+        ("with an unknown key", Some("not-a-key"), "Invalid API key"),
+        ("with an expired key", Some(EXPIRED_KEY), "API key expired"),
+        ("with a revoked key", Some(REVOKED_KEY), "API key revoked"),
+    ] {
+        let caller = match key {
+            Some(key) => {
+                MediaMagicClient::new(base.clone(), key, recorder.attach(documented_policy()))
+            }
+            None => {
+                MediaMagicClient::without_key(base.clone(), recorder.attach(documented_policy()))
+            }
+        };
+        rows.push(
+            row(
+                &format!("GET results {who} (401)"),
+                "401: \"missing/invalid/expired/revoked key\"; never retried",
+                emu,
+                &recorder,
+                caller.results(&asset),
+                |r, s, w| {
+                    matches!(r, Err(MediaMagicError::Unauthorized { body }) if body.detail == detail)
+                        && s == [401]
+                        && w.is_empty()
+                },
+            )
+            .await,
+        );
+    }
+    rows.push(
+        row(
+            "POST /sandbox/assets/{id}/complete, live key (403)",
+            "403: \"sandbox-only endpoint with a live key\"; never retried",
+            emu,
+            &recorder,
+            live.complete_in_sandbox(&asset),
+            |r, s, w| {
+                matches!(r, Err(MediaMagicError::Forbidden { body }) if body.detail.contains("sandbox key"))
+                    && s == [403]
                     && w.is_empty()
             },
         )
@@ -1153,7 +1551,65 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     );
     rows.push(
         row(
+            "POST /uploads blob_path ../secrets (403)",
+            "403: \"invalid blob path\"; never retried",
+            emu,
+            &recorder,
+            client.upload("../secrets.mp4", "video/mp4", b"\0\0\0\x18ftypmp42"),
+            |r, s, w| {
+                matches!(r, Err(MediaMagicError::Forbidden { body }) if body.detail == "Invalid blob path")
+                    && s == [403]
+                    && w.is_empty()
+            },
+        )
+        .await,
+    );
+    let too_large = vec![0_u8; MAX_INLINE_BYTES + 1];
+    rows.push(
+        row(
+            "POST /uploads over 1 MiB (413)",
+            "413: \"upload too large: use the presigned upload URL\"",
+            emu,
+            &recorder,
+            client.upload("uploads/big.mp4", "video/mp4", &too_large),
+            |r, s, w| {
+                matches!(r, Err(MediaMagicError::PayloadTooLarge { body }) if body.detail.contains("presigned upload URL"))
+                    && s == [413]
+                    && w.is_empty()
+            },
+        )
+        .await,
+    );
+    rows.push(
+        row(
+            "POST /uploads clip.mp4 as audio/mpeg (415)",
+            "415: \"content type not allowed or not matching the file\"",
+            emu,
+            &recorder,
+            client.upload("uploads/clip.mp4", "audio/mpeg", b"ID3"),
+            |r, s, w| {
+                matches!(r, Err(MediaMagicError::UnsupportedMediaType { body }) if body.detail == "Content type does not match the file")
+                    && s == [415]
+                    && w.is_empty()
+            },
+        )
+        .await,
+    );
+    rows.push(
+        row(
+            "POST /uploads uploads/clip.mp4",
+            "201: \"direct upload\"",
+            emu,
+            &recorder,
+            client.upload("uploads/clip.mp4", "video/mp4", b"\0\0\0\x18ftypmp42"),
+            |r, s, w| r.as_ref().is_ok_and(|u| u.size == 12) && s == [201] && w.is_empty(),
+        )
+        .await,
+    );
+    rows.push(
+        row(
             "submit (409), then results: stops",
+            "409: never retried; the sequence stops",
             emu,
             &recorder,
             client.submit_and_fetch(&first),
@@ -1165,6 +1621,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             &format!("POST /assets/{asset}/retry"),
+            "202: \"asset retry accepted\"",
             emu,
             &recorder,
             client.retry_asset(&asset),
@@ -1175,6 +1632,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             &format!("POST /assets/{asset}/retry again (409)"),
+            "409: \"retry already in progress\"; never retried",
             emu,
             &recorder,
             client.retry_asset(&asset),
@@ -1187,9 +1645,34 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
         )
         .await,
     );
+    let archived = match client
+        .submit(&NewSubmission::new("https://media.example/archive.mp4"))
+        .await
+    {
+        Ok(submission) => submission.asset_id,
+        Err(error) => return Err(std::io::Error::other(error)),
+    };
+    api.make_not_retryable(&archived);
+    rows.push(
+        row(
+            &format!("POST /assets/{archived}/retry (409)"),
+            "409: \"not retryable\"; never retried",
+            emu,
+            &recorder,
+            client.retry_asset(&archived),
+            |r, s, w| {
+                matches!(r, Err(MediaMagicError::Conflict { body })
+                    if body.detail == "Asset is not retryable")
+                    && s == [409]
+                    && w.is_empty()
+            },
+        )
+        .await,
+    );
     rows.push(
         row(
             "GET results while processing (404)",
+            "404: \"results requested before the asset finished\"",
             emu,
             &recorder,
             client.results(&asset),
@@ -1205,6 +1688,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
     rows.push(
         row(
             "DELETE /webhooks/wh_1",
+            "204: \"subscription deleted\"",
             emu,
             &recorder,
             client.delete_webhook("wh_1"),

@@ -1,13 +1,16 @@
 //! What the tour and the per-API examples print: one row per scripted call,
-//! with the statuses the emulator answered, the attempts, the waits the
-//! retry policy took, the outcome, and whether that is what the vendor's
-//! documentation says should happen.
+//! with the rule of the vendor's page it shows (a short quote, or a
+//! reading marked "ours" where the page is silent), the statuses the
+//! emulator answered, the attempts, the waits the retry policy took, the
+//! outcome, and whether that is what the page's rule says should happen.
+//! Each row's check is written against the quoted rule, not against what
+//! the client happens to do, so a client that bends a rule fails its row.
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use apifault::{ApiError, RetryPolicy};
+use apifault::{ApiError, RetryPolicy, StopReason};
 
 use crate::emulator::Emulator;
 
@@ -16,6 +19,9 @@ use crate::emulator::Emulator;
 pub struct Row {
     /// What was called, e.g. `GET /titles/1 (404)`.
     pub call: String,
+    /// The rule of the vendor's page the row shows, quoted short (or a
+    /// reading of ours, marked so, where the page is silent).
+    pub rule: String,
     /// Every status the emulator answered during the call, in order.
     pub statuses: Vec<u16>,
     /// Requests the client made: those the emulator received, or, for a
@@ -32,35 +38,65 @@ pub struct Row {
     pub as_documented: bool,
 }
 
-/// Collects the waits of every retry of the calls made with its policy.
+/// Collects the waits of every retry of the calls made with its policy,
+/// and why the engine gave up, when it did.
 #[derive(Clone, Debug, Default)]
 pub struct Recorder {
     waits: Arc<Mutex<Vec<Duration>>>,
+    stops: Arc<Mutex<Vec<StopReason>>>,
 }
 
 impl Recorder {
-    /// `policy` with a hook that records each wait here.
+    /// `policy` with hooks that record each wait, and each give-up's
+    /// reason, here.
     #[must_use]
     pub fn attach(&self, policy: RetryPolicy) -> RetryPolicy {
         let waits = Arc::clone(&self.waits);
-        policy.on_retry(move |event| {
-            waits
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(event.delay);
-        })
+        let stops = Arc::clone(&self.stops);
+        policy
+            .on_retry(move |event| {
+                waits
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(event.delay);
+            })
+            .on_give_up(move |event| {
+                stops
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(event.reason);
+            })
     }
 
     /// The waits recorded since the last call, clearing them.
     pub fn take(&self) -> Vec<Duration> {
         std::mem::take(&mut *self.waits.lock().unwrap_or_else(PoisonError::into_inner))
     }
+
+    /// Why the engine gave up on the last call that gave up since the
+    /// last [`row`] began, if one did.
+    pub fn last_stop(&self) -> Option<StopReason> {
+        self.stops
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .last()
+            .copied()
+    }
+
+    fn clear_stops(&self) {
+        self.stops
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
 }
 
 /// Runs one scripted call and turns it into a row: `check` says whether
-/// the result is what the documentation asks for.
+/// the result, the statuses and the waits are what `rule` (the page's
+/// words) asks for.
 pub async fn row<T, E, F>(
     call: &str,
+    rule: &str,
     emulator: &Emulator<E>,
     recorder: &Recorder,
     future: F,
@@ -72,6 +108,7 @@ where
 {
     emulator.clear_hits();
     let _ = recorder.take();
+    recorder.clear_stops();
     let result = future.await;
     let statuses: Vec<u16> = emulator.statuses();
     let waits = recorder.take();
@@ -86,10 +123,19 @@ where
     };
     let (outcome, request_id) = match &result {
         Ok(_) => ("ok".to_owned(), None),
-        Err(error) => (error.to_string(), error.request_id().map(str::to_owned)),
+        Err(error) => {
+            // Why the engine stopped, where a limit (not the error's own
+            // rule) ended the call: "gave up: max_retries reached".
+            let outcome = match recorder.last_stop() {
+                Some(stop) if stop.exhausted() => format!("{error} (gave up: {stop})"),
+                _ => error.to_string(),
+            };
+            (outcome, error.request_id().map(str::to_owned))
+        }
     };
     Row {
         call: call.to_owned(),
+        rule: rule.to_owned(),
         statuses,
         attempts,
         waits,
@@ -121,6 +167,7 @@ fn seconds(waits: &[Duration]) -> String {
 pub fn table(api: &str, rows: &[Row]) -> String {
     let header = [
         "call",
+        "the page's rule",
         "statuses",
         "attempts",
         "waits",
@@ -128,7 +175,7 @@ pub fn table(api: &str, rows: &[Row]) -> String {
         "request id",
         "ok",
     ];
-    let cells: Vec<[String; 7]> = rows
+    let cells: Vec<[String; 8]> = rows
         .iter()
         .map(|row| {
             let statuses = if row.statuses.is_empty() {
@@ -142,6 +189,7 @@ pub fn table(api: &str, rows: &[Row]) -> String {
             };
             [
                 row.call.clone(),
+                row.rule.clone(),
                 statuses,
                 row.attempts.to_string(),
                 seconds(&row.waits),

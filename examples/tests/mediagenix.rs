@@ -10,8 +10,9 @@ use std::time::Duration;
 use apifault::{ApiError, RateLimit, Retry, Throttle};
 use apifault_examples::emulator::Quota;
 use apifault_examples::mediagenix::{
-    NewTitle, OnDemandClient, OnDemandEmulator, OnDemandError, RESTRICTED, ValidationErrors,
-    documented_policy, restricted_character, start,
+    DEMO_PASSWORD, DEMO_USER, MAX_RATE_LIMIT_WAIT, NewTitle, OnDemandClient, OnDemandEmulator,
+    OnDemandError, RESTRICTED, ValidationErrors, documented_policy, restricted_character, start,
+    start_bebanjo,
 };
 use http::StatusCode;
 use tokio::time::Instant;
@@ -20,9 +21,21 @@ fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
+/// A client that has answered the emulator's Digest challenge before, so
+/// that the emulator's log holds only the calls a test makes.
+fn signed_in(base: &str, api: &OnDemandEmulator, policy: apifault::RetryPolicy) -> OnDemandClient {
+    OnDemandClient::new(base, policy).with_challenge(api.challenge().clone())
+}
+
+/// An `Authorization` header that answers the emulator's challenge.
+fn digest(api: &OnDemandEmulator, method: &str, uri: &str) -> String {
+    api.challenge()
+        .authorize(DEMO_USER, DEMO_PASSWORD, method, uri, 1)
+}
+
 async fn setup() -> (OnDemandClient, Arc<OnDemandEmulator>) {
     let (base, api) = start().await.expect("emulator");
-    (OnDemandClient::new(base, documented_policy()), api)
+    (signed_in(&base, &api, documented_policy()), api)
 }
 
 fn server(code: u16) -> OnDemandError {
@@ -50,30 +63,35 @@ async fn documented_4xx_are_never_retried_and_keep_their_request_id() {
         ),
         (
             OnDemandError::Unauthorized {
+                body: "Bad or missing credentials".into(),
                 request_id: id(401),
             },
             401,
         ),
         (
             OnDemandError::NotFound {
+                body: "Not found".into(),
                 request_id: id(404),
             },
             404,
         ),
         (
             OnDemandError::MethodNotAllowed {
+                body: "Method not supported by the resource".into(),
                 request_id: id(405),
             },
             405,
         ),
         (
             OnDemandError::NotAcceptable {
+                body: "Unsupported Accept header".into(),
                 request_id: id(406),
             },
             406,
         ),
         (
             OnDemandError::UnsupportedMediaType {
+                body: "Unsupported Content-Type".into(),
                 request_id: id(415),
             },
             415,
@@ -138,15 +156,16 @@ async fn undocumented_statuses_follow_the_documented_rules() {
 
 #[tokio::test(start_paused = true)]
 async fn an_unsupported_method_is_a_405_with_a_request_id() {
-    let (base, _) = start().await.unwrap();
+    let (base, api) = start().await.unwrap();
     let response = reqwest::Client::new()
         .put(format!("{base}/titles"))
+        .header("authorization", digest(&api, "PUT", "/titles"))
         .send()
         .await
         .unwrap();
     let e: OnDemandError = apifault::reqwest::Decoder::default().error(response).await;
     assert!(
-        matches!(&e, OnDemandError::MethodNotAllowed { request_id: Some(id) } if id.starts_with("req-")),
+        matches!(&e, OnDemandError::MethodNotAllowed { request_id: Some(id), .. } if id.starts_with("req-")),
         "{e:?}"
     );
 }
@@ -188,6 +207,7 @@ async fn a_429_waits_exactly_ratelimit_reset_then_succeeds() {
     api.emulator.script(
         "GET /titles/{id}",
         [OnDemandError::RateLimited {
+            body: "Rate limit exceeded".into(),
             wait: Some(secs(200)),
             rate_limit: Some(RateLimit::new(150, 0, secs(200))),
             request_id: Some("r429".into()),
@@ -206,10 +226,16 @@ async fn a_429_waits_exactly_ratelimit_reset_then_succeeds() {
 #[tokio::test(start_paused = true)]
 async fn a_429_surfaces_its_wait_its_rate_limit_and_its_request_id() {
     let (base, api) = start().await.unwrap();
-    let client = OnDemandClient::new(base, documented_policy().max_retries(0));
+    // A 429 is not a failure: it is max_server_waits that stops it here.
+    let client = signed_in(
+        &base,
+        &api,
+        documented_policy().max_retries(0).max_server_waits(0),
+    );
     api.emulator.script(
         "GET /titles/{id}",
         [OnDemandError::RateLimited {
+            body: "Rate limit exceeded".into(),
             wait: Some(secs(200)),
             rate_limit: Some(RateLimit::new(150, 0, secs(200))),
             request_id: Some("r429".into()),
@@ -217,6 +243,7 @@ async fn a_429_surfaces_its_wait_its_rate_limit_and_its_request_id() {
     );
     let e = client.get_title(1).await.unwrap_err();
     let OnDemandError::RateLimited {
+        body,
         wait,
         rate_limit,
         request_id,
@@ -227,6 +254,7 @@ async fn a_429_surfaces_its_wait_its_rate_limit_and_its_request_id() {
     assert_eq!(*wait, Some(secs(200)));
     assert_eq!(*rate_limit, Some(RateLimit::new(150, 0, secs(200))));
     assert_eq!(request_id.as_deref(), Some("r429"));
+    assert_eq!(body, "Rate limit exceeded", "the 429 keeps its reason");
     assert_eq!(statuses(&api), [429]);
 }
 
@@ -236,6 +264,7 @@ async fn a_429_reset_beyond_the_policy_cap_gives_up_at_once() {
     api.emulator.script(
         "GET /titles/{id}",
         [OnDemandError::RateLimited {
+            body: "Rate limit exceeded".into(),
             wait: Some(secs(3_600)),
             rate_limit: None,
             request_id: None,
@@ -271,7 +300,7 @@ async fn five_hundreds_back_off_2_4_8_16_then_give_up() {
 async fn maintenance_backs_off_until_it_ends() {
     let (base, api) = start().await.unwrap();
     api.emulator.maintenance_for(secs(5));
-    let once = OnDemandClient::new(base.clone(), documented_policy().max_retries(0));
+    let once = signed_in(&base, &api, documented_policy().max_retries(0));
     let e = once.get_title(1).await.unwrap_err();
     assert!(
         matches!(&e, OnDemandError::Maintenance { request_id: Some(id) } if id.starts_with("req-")),
@@ -279,7 +308,7 @@ async fn maintenance_backs_off_until_it_ends() {
     );
     assert_eq!(e.retry(), Retry::Backoff);
     api.emulator.clear_hits();
-    let client = OnDemandClient::new(base, documented_policy());
+    let client = signed_in(&base, &api, documented_policy());
     let started = Instant::now();
     assert!(client.get_title(1).await.is_ok());
     assert_eq!(statuses(&api), [503, 503, 200]);
@@ -336,6 +365,7 @@ async fn a_restricted_name_that_reaches_the_server_is_a_malformed_syntax_400() {
     let (url, api) = start().await.unwrap();
     let response = reqwest::Client::new()
         .post(format!("{url}/titles/1/subtitles"))
+        .header("authorization", digest(&api, "POST", "/titles/1/subtitles"))
         .json(&serde_json::json!({"file_name": "a b.srt"}))
         .send()
         .await
@@ -404,7 +434,7 @@ async fn a_throttled_client_never_sees_a_429() {
         limit: 150,
         window: secs(60),
     });
-    let client = OnDemandClient::new(base, documented_policy()).with_throttle(Throttle::new());
+    let client = signed_in(&base, &api, documented_policy()).with_throttle(Throttle::new());
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..4 {
         let client = client.clone();
@@ -433,7 +463,7 @@ async fn a_throttled_client_whose_calls_fail_never_sees_a_429_either() {
         limit: 3,
         window: secs(10),
     });
-    let client = OnDemandClient::new(base, documented_policy()).with_throttle(Throttle::new());
+    let client = signed_in(&base, &api, documented_policy()).with_throttle(Throttle::new());
     let started = Instant::now();
     for id in [99, 1, 98, 97, 1, 96, 95] {
         let _ = client.get_title(id).await;
@@ -453,7 +483,7 @@ async fn an_unthrottled_client_is_rate_limited_and_waits_the_reset() {
         limit: 3,
         window: secs(60),
     });
-    let client = OnDemandClient::new(base, documented_policy());
+    let client = signed_in(&base, &api, documented_policy());
     let started = Instant::now();
     for _ in 0..4 {
         client.get_title(1).await.unwrap();
@@ -464,4 +494,255 @@ async fn an_unthrottled_client_is_rate_limited_and_waits_the_reset() {
         secs(60),
         "waited exactly what Ratelimit-Reset said"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn missing_or_wrong_digest_credentials_are_a_401_with_a_challenge() {
+    let (base, api) = start().await.unwrap();
+    // No Authorization at all: the emulator's 401 states its challenge.
+    let response = reqwest::Client::new()
+        .get(format!("{base}/titles/1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .and_then(apifault_examples::digest::Challenge::parse);
+    assert_eq!(challenge.as_ref(), Some(api.challenge()));
+    let e: OnDemandError = apifault::reqwest::Decoder::default().error(response).await;
+    assert!(
+        matches!(&e, OnDemandError::Unauthorized { body, request_id: Some(_) } if body == "Bad or missing credentials"),
+        "{e:?}"
+    );
+    assert_eq!(e.retry(), Retry::Never);
+
+    // A client without credentials: one 401, not retried.
+    api.emulator.clear_hits();
+    let anonymous = OnDemandClient::without_credentials(base.clone(), documented_policy());
+    assert!(matches!(
+        anonymous.get_title(1).await,
+        Err(OnDemandError::Unauthorized { .. })
+    ));
+    assert_eq!(statuses(&api), [401]);
+
+    // A wrong password: the challenge is answered once, the answer refused.
+    api.emulator.clear_hits();
+    let intruder =
+        OnDemandClient::new(base.clone(), documented_policy()).with_credentials(DEMO_USER, "guess");
+    assert!(matches!(
+        intruder.get_title(1).await,
+        Err(OnDemandError::Unauthorized { .. })
+    ));
+    assert_eq!(statuses(&api), [401, 401]);
+    api.emulator.clear_hits();
+    assert!(intruder.get_title(1).await.is_err());
+    assert_eq!(
+        statuses(&api),
+        [401],
+        "a known challenge is not answered again"
+    );
+
+    // The right credentials: the challenge, then every call signed.
+    api.emulator.clear_hits();
+    let client = OnDemandClient::new(base, documented_policy());
+    assert_eq!(client.get_title(1).await.unwrap().name, "Heat");
+    assert_eq!(client.get_title(1).await.unwrap().name, "Heat");
+    assert_eq!(statuses(&api), [401, 200, 200]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_accept_that_admits_no_json_is_a_406() {
+    let (base, api) = start().await.unwrap();
+    for accept in ["application/xml", "text/html, text/plain;q=0.5"] {
+        api.emulator.clear_hits();
+        let client = signed_in(&base, &api, documented_policy()).with_accept(accept);
+        let e = client.get_title(1).await.unwrap_err();
+        assert!(
+            matches!(&e, OnDemandError::NotAcceptable { body, .. } if body.contains("Accept")),
+            "{accept}: {e:?}"
+        );
+        assert_eq!(statuses(&api), [406], "{accept}: never retried");
+    }
+    for accept in ["application/json", "*/*", "application/*;q=0.9, text/html"] {
+        let client = signed_in(&base, &api, documented_policy()).with_accept(accept);
+        assert!(client.get_title(1).await.is_ok(), "{accept}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_4xx_keeps_the_reason_its_body_gives() {
+    let (client, api) = setup().await;
+    let reasons = [
+        (401, "Digest credentials expired"),
+        (404, "Title 1 was removed"),
+        (405, "Titles cannot be patched"),
+        (406, "Only JSON here"),
+        (415, "Send application/json"),
+        (429, "150 requests per 200 seconds"),
+    ];
+    for (code, reason) in reasons {
+        let body = reason.to_owned();
+        let request_id = Some(format!("r{code}"));
+        let error = match code {
+            401 => OnDemandError::Unauthorized { body, request_id },
+            404 => OnDemandError::NotFound { body, request_id },
+            405 => OnDemandError::MethodNotAllowed { body, request_id },
+            406 => OnDemandError::NotAcceptable { body, request_id },
+            415 => OnDemandError::UnsupportedMediaType { body, request_id },
+            _ => OnDemandError::RateLimited {
+                body,
+                wait: None,
+                rate_limit: None,
+                request_id,
+            },
+        };
+        api.emulator.script("GET /titles/{id}", [error]);
+        let once = signed_in(
+            &client_base(&client),
+            &api,
+            documented_policy().max_retries(0).max_server_waits(0),
+        );
+        let e = once.get_title(1).await.unwrap_err();
+        assert_eq!(e.status().map(|s| s.as_u16()), Some(code));
+        assert!(e.to_string().contains(reason), "{code}: {e}");
+    }
+}
+
+/// The base URL a client was made for.
+fn client_base(client: &OnDemandClient) -> String {
+    client.base().to_owned()
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limits_use_up_none_of_the_four_retries() {
+    let (client, api) = setup().await;
+    let rate_limited = |reset: u64| OnDemandError::RateLimited {
+        body: "Rate limit exceeded".into(),
+        wait: Some(secs(reset)),
+        rate_limit: Some(RateLimit::new(150, 0, secs(reset))),
+        request_id: None,
+    };
+    api.emulator.script(
+        "GET /titles/{id}",
+        [
+            rate_limited(200),
+            server(500),
+            rate_limited(200),
+            server(502),
+            server(503),
+            rate_limited(10),
+            server(504),
+        ],
+    );
+    let started = Instant::now();
+    assert!(client.get_title(1).await.is_ok());
+    assert_eq!(statuses(&api), [429, 500, 429, 502, 503, 429, 504, 200]);
+    assert_eq!(
+        started.elapsed(),
+        secs(200 + 2 + 200 + 4 + 8 + 10 + 16),
+        "resets exactly, and the 5xx backoff grows with 5xx only"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reset_over_the_cap_gives_up_and_says_why() {
+    assert!(
+        MAX_RATE_LIMIT_WAIT >= secs(200),
+        "the page's own example resets in 200 s"
+    );
+    let (base, api) = start().await.unwrap();
+    let reasons = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&reasons);
+    let client = signed_in(&base, &api, documented_policy())
+        .on_give_up(move |event| seen.lock().unwrap().push(event.reason));
+    let reset = MAX_RATE_LIMIT_WAIT + secs(1);
+    api.emulator.script(
+        "GET /titles/{id}",
+        [OnDemandError::RateLimited {
+            body: "Rate limit exceeded".into(),
+            wait: Some(reset),
+            rate_limit: None,
+            request_id: None,
+        }],
+    );
+    let e = client.get_title(1).await.unwrap_err();
+    assert_eq!(e.retry_after(), Some(reset));
+    let reasons = reasons.lock().unwrap().clone();
+    assert_eq!(
+        reasons,
+        [apifault::StopReason::ServerWaitTooLong { asked: reset }]
+    );
+    assert_eq!(
+        reasons[0].to_string(),
+        "the server asked to wait 301s, over max_server_wait"
+    );
+    assert_eq!(statuses(&api), [429]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_bebanjo_emulator_sends_no_ratelimit_headers() {
+    let (base, api) = start_bebanjo().await.unwrap();
+    api.emulator.enforce(Quota {
+        limit: 1,
+        window: secs(10),
+    });
+    let http = reqwest::Client::new();
+    for expected in [200, 429] {
+        let response = http
+            .get(format!("{base}/titles/1"))
+            .header("authorization", digest(&api, "GET", "/titles/1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), expected);
+        let names: Vec<&str> = response.headers().keys().map(|k| k.as_str()).collect();
+        assert!(
+            names.iter().all(|name| !name.starts_with("ratelimit")),
+            "{names:?}"
+        );
+        assert!(names.contains(&"x-request-id"));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_client_works_with_and_without_ratelimit_headers() {
+    for (bebanjo, waits) in [
+        (false, vec![secs(10)]),
+        (true, vec![secs(2), secs(4), secs(8)]),
+    ] {
+        let (base, api) = if bebanjo {
+            start_bebanjo().await.unwrap()
+        } else {
+            start().await.unwrap()
+        };
+        api.emulator.enforce(Quota {
+            limit: 2,
+            window: secs(10),
+        });
+        let recorder = apifault_examples::tour::Recorder::default();
+        let client = signed_in(&base, &api, recorder.attach(documented_policy()));
+        for _ in 0..3 {
+            client.get_title(1).await.unwrap();
+        }
+        // Mediagenix: the 429 says when the window resets, and the client
+        // waits exactly that. BeBanjo: nothing says it, so the client backs
+        // off until the window has reset (2 + 4 + 8 s > 10 s).
+        assert_eq!(recorder.take(), waits, "bebanjo: {bebanjo}");
+        let seen = statuses(&api);
+        assert_eq!(seen.first(), Some(&200));
+        assert_eq!(seen.last(), Some(&200));
+        // And a throttled client never meets a 429 where the headers come.
+        if !bebanjo {
+            api.emulator.clear_hits();
+            let throttled =
+                signed_in(&base, &api, documented_policy()).with_throttle(Throttle::new());
+            for _ in 0..5 {
+                throttled.get_title(1).await.unwrap();
+            }
+            assert!(statuses(&api).iter().all(|&s| s == 200));
+        }
+    }
 }

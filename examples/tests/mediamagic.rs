@@ -11,9 +11,9 @@ use std::time::Duration;
 use apifault::{ApiError, Retry};
 use apifault_examples::emulator::refused_addr;
 use apifault_examples::mediamagic::{
-    ErrorDetail, FieldError, LIVE_KEY, MAX_INLINE_BYTES, MediaMagicClient, MediaMagicEmulator,
-    MediaMagicError, NewSubmission, PlanError, RateLimitBody, SANDBOX_KEY, SandboxOnly, Submission,
-    ValidationError, documented_policy, endpoint, start,
+    EXPIRED_KEY, ErrorDetail, FieldError, LIVE_KEY, MAX_INLINE_BYTES, MediaMagicClient,
+    MediaMagicEmulator, MediaMagicError, NO_API_PLAN_KEY, NewSubmission, PlanError, REVOKED_KEY,
+    RateLimitBody, SANDBOX_KEY, Submission, ValidationError, documented_policy, endpoint, start,
 };
 use apifault_examples::tour::Recorder;
 use http::StatusCode;
@@ -245,16 +245,17 @@ async fn a_sandbox_only_field_with_a_live_key_is_400_and_fine_in_the_sandbox() {
     } = setup().await;
     let live = MediaMagicClient::new(base, LIVE_KEY, documented_policy());
     let submission = NewSubmission {
-        sandbox_only: Some(SandboxOnly {
-            simulate: "completed".into(),
-        }),
+        simulation_delay_seconds: Some(30),
         ..NewSubmission::new("https://media.example/one.mp4")
     };
     let e = live.submit(&submission).await.unwrap_err();
     let MediaMagicError::BadRequest { body } = &e else {
         panic!("{e:?}")
     };
-    assert!(body.detail.contains("sandbox_only"), "{body:?}");
+    assert_eq!(
+        body.detail,
+        "simulationDelaySeconds is a sandbox-only field and cannot be sent with a live key"
+    );
     assert!(
         body.docs_url
             .as_deref()
@@ -262,8 +263,15 @@ async fn a_sandbox_only_field_with_a_live_key_is_400_and_fine_in_the_sandbox() {
     );
     assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1);
 
+    // In the sandbox, the field says how long the asset takes.
     let accepted = client.submit(&submission).await.unwrap();
     assert_eq!(accepted.status, "queued");
+    assert!(matches!(
+        client.results(&accepted.asset_id).await,
+        Err(MediaMagicError::NotFound { .. })
+    ));
+    tokio::time::sleep(secs(30)).await;
+    assert!(client.results(&accepted.asset_id).await.is_ok());
     let plain = NewSubmission::new("https://media.example/two.mp4");
     assert!(
         live.submit(&plain).await.is_ok(),
@@ -310,7 +318,7 @@ async fn a_second_submission_of_one_url_is_409_already_submitted() {
     let MediaMagicError::Conflict { body } = &e else {
         panic!("{e:?}")
     };
-    assert_eq!(body.detail, "Already submitted");
+    assert_eq!(body.detail, "Asset already submitted");
     assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 2);
     assert!(waits.take().is_empty());
 }
@@ -643,45 +651,47 @@ async fn undocumented_503_and_504_are_not_retried() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_submission_is_not_resent_after_a_500_or_502_because_the_api_is_not_atomic() {
+async fn a_submission_is_resent_after_a_500_or_502_as_the_page_says() {
     let Setup {
         client, api, waits, ..
     } = setup().await;
     for (error, code) in [(internal(), 500), (bad_gateway(), 502)] {
         api.emulator.clear_hits();
         api.emulator.script(endpoint::SUBMIT, [error]);
-        let e = client
+        let submission = client
             .submit(&NewSubmission::new(format!(
                 "https://media.example/{code}.mp4"
             )))
             .await
-            .unwrap_err();
-        assert_eq!(e.status().map(|s| s.as_u16()), Some(code));
-        assert!(e.is_retryable(), "an idempotent call would retry it");
-        assert!(!e.safe_to_resend(), "but the server may have applied it");
-        assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1, "{code}: resent");
-        assert!(waits.take().is_empty());
+            .unwrap();
+        assert_eq!(submission.status, "queued");
+        assert_eq!(api.emulator.statuses(), [code, 201], "resent");
+        assert_within(&waits.take(), &[(ms(500), secs(1))]);
     }
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_submission_that_failed_after_applying_exists_so_resending_would_conflict() {
-    let Setup { client, api, .. } = setup().await;
+async fn a_submission_applied_before_its_500_is_resent_and_the_caller_gets_409_already_submitted() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
     api.script_after_applying(endpoint::SUBMIT, [internal()]);
     let submission = NewSubmission::new("https://media.example/one.mp4");
     let e = client.submit(&submission).await.unwrap_err();
-    assert!(
-        matches!(&e, MediaMagicError::Internal { body: Some(body) } if body.detail == "Storage error"),
-        "{e:?}"
-    );
-    assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1, "not resent");
-    // The failed call did apply: the asset is there, a second send is a 409.
+    // What the caller gets: the 409 of the resend, never a second asset.
+    let MediaMagicError::Conflict { body } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(body.detail, "Asset already submitted");
+    assert_eq!(e.retry(), Retry::Never);
+    assert_eq!(api.emulator.statuses(), [500, 409]);
+    assert_within(&waits.take(), &[(ms(500), secs(1))]);
+    // The first attempt did store it: its asset is there, and only it.
     assert!(client.results("ast_1").await.is_ok());
-    let e = client.submit(&submission).await.unwrap_err();
-    assert!(
-        matches!(&e, MediaMagicError::Conflict { body } if body.detail == "Already submitted"),
-        "{e:?}"
-    );
+    assert!(matches!(
+        client.results("ast_2").await,
+        Err(MediaMagicError::NotFound { .. })
+    ));
 }
 
 #[tokio::test(start_paused = true)]
@@ -702,27 +712,158 @@ async fn a_submission_is_resent_after_a_429_which_applied_nothing() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_asset_retry_is_not_resent_after_a_500_but_is_after_a_429() {
+async fn an_asset_retry_is_resent_after_a_500_or_a_429() {
     let Setup {
         client, api, waits, ..
     } = setup().await;
     let id = asset(&client, "https://media.example/one.mp4").await;
+    api.emulator.clear_hits();
     api.emulator.script(endpoint::RETRY_ASSET, [internal()]);
+    client.retry_asset(&id).await.unwrap();
+    assert_eq!(api.emulator.statuses(), [500, 202]);
+    assert_within(&waits.take(), &[(ms(500), secs(1))]);
+
+    // Applied before its 500: the resend finds the retry in progress.
+    let api_processing = secs(60);
+    api.set_processing(api_processing);
+    tokio::time::sleep(secs(1)).await;
+    api.emulator.clear_hits();
+    api.script_after_applying(endpoint::RETRY_ASSET, [bad_gateway()]);
     let e = client.retry_asset(&id).await.unwrap_err();
     assert!(
-        matches!(&e, MediaMagicError::Internal { body: Some(body) } if body.detail == "Storage error"),
+        matches!(&e, MediaMagicError::Conflict { body } if body.detail == "A retry is already in progress"),
         "{e:?}"
     );
-    assert_eq!(api.emulator.hits_of(endpoint::RETRY_ASSET), 1);
-    assert!(waits.take().is_empty());
+    assert_eq!(api.emulator.statuses(), [502, 409]);
+    let _ = waits.take();
 
+    tokio::time::sleep(api_processing).await;
     api.emulator.clear_hits();
     api.emulator
         .script(endpoint::RETRY_ASSET, [rate_limited(Some(3))]);
     client.retry_asset(&id).await.unwrap();
-    let statuses: Vec<u16> = api.emulator.statuses();
-    assert_eq!(statuses, [429, 202]);
+    assert_eq!(api.emulator.statuses(), [429, 202]);
     assert_eq!(waits.take(), [secs(3)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn expired_and_revoked_keys_are_401_and_a_plan_without_the_api_is_402() {
+    let Setup { base, api, .. } = setup().await;
+    for (key, detail) in [
+        (EXPIRED_KEY, "API key expired"),
+        (REVOKED_KEY, "API key revoked"),
+    ] {
+        let client = MediaMagicClient::new(base.clone(), key, documented_policy());
+        let e = client.results("ast_1").await.unwrap_err();
+        assert!(
+            matches!(&e, MediaMagicError::Unauthorized { body } if body.detail == detail),
+            "{e:?}"
+        );
+    }
+    let starter = MediaMagicClient::new(base, NO_API_PLAN_KEY, documented_policy());
+    let e = starter
+        .submit(&NewSubmission::new("https://media.example/one.mp4"))
+        .await
+        .unwrap_err();
+    let MediaMagicError::PlanNotAllowed { body } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        (body.error_code.as_str(), body.bucket.as_str()),
+        ("plan_not_allowed", "integrations_api")
+    );
+    assert_eq!(api.emulator.statuses(), [401, 401, 402], "none retried");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_sandbox_only_endpoint_is_403_with_a_live_key() {
+    let Setup {
+        base, client, api, ..
+    } = setup().await;
+    api.set_processing(secs(600));
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    let live = MediaMagicClient::new(base, LIVE_KEY, documented_policy());
+    let e = live.complete_in_sandbox(&id).await.unwrap_err();
+    assert!(
+        matches!(&e, MediaMagicError::Forbidden { body } if body.detail == "This endpoint is only available with a sandbox key"),
+        "{e:?}"
+    );
+    assert!(client.results(&id).await.is_err(), "still processing");
+    client.complete_in_sandbox(&id).await.unwrap();
+    assert!(client.results(&id).await.is_ok());
+    assert_eq!(api.emulator.hits_of(endpoint::SANDBOX_COMPLETE), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn direct_uploads_403_on_an_invalid_blob_path_413_when_too_large_415_on_a_wrong_type() {
+    let Setup { client, api, .. } = setup().await;
+    let mp4 = b"\0\0\0\x18ftypmp42";
+    for path in [
+        "../etc/passwd.mp4",
+        "uploads/../x.mp4",
+        "elsewhere/a.mp4",
+        "uploads/a b.mp4",
+    ] {
+        let e = client.upload(path, "video/mp4", mp4).await.unwrap_err();
+        assert!(
+            matches!(&e, MediaMagicError::Forbidden { body } if body.detail == "Invalid blob path"),
+            "{path}: {e:?}"
+        );
+    }
+    let e = client
+        .upload(
+            "uploads/big.mp4",
+            "video/mp4",
+            &vec![0; MAX_INLINE_BYTES + 1],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, MediaMagicError::PayloadTooLarge { body } if body.detail.contains("presigned upload URL")),
+        "{e:?}"
+    );
+    for (content_type, detail) in [
+        ("application/pdf", "Content type not allowed"),
+        ("audio/mpeg", "Content type does not match the file"),
+    ] {
+        let e = client
+            .upload("uploads/clip.mp4", content_type, mp4)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, MediaMagicError::UnsupportedMediaType { body } if body.detail == detail),
+            "{e:?}"
+        );
+    }
+    let uploaded = client
+        .upload("uploads/clip.mp4", "video/mp4", mp4)
+        .await
+        .unwrap();
+    assert_eq!(
+        (uploaded.blob_path.as_str(), uploaded.size),
+        ("uploads/clip.mp4", 12)
+    );
+    assert_eq!(
+        api.emulator.statuses(),
+        [403, 403, 403, 403, 413, 415, 415, 201]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_subscription_without_a_delivery_destination_is_400() {
+    let Setup { client, api, .. } = setup().await;
+    let e = client.subscribe(None).await.unwrap_err();
+    assert!(
+        matches!(&e, MediaMagicError::BadRequest { body } if body.detail.contains("delivery destination")),
+        "{e:?}"
+    );
+    let subscription = client
+        .subscribe(Some("https://hooks.example/mm"))
+        .await
+        .unwrap();
+    assert_eq!(subscription.url, "https://hooks.example/mm");
+    client.delete_webhook(&subscription.id).await.unwrap();
+    assert_eq!(api.emulator.statuses(), [400, 201, 204]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -750,22 +891,23 @@ async fn submit_then_fetch_stops_at_the_first_error() {
     api.emulator.clear_hits();
     let e = client.submit_and_fetch(&submission).await.unwrap_err();
     assert!(
-        matches!(&e, MediaMagicError::Conflict { body } if body.detail == "Already submitted"),
+        matches!(&e, MediaMagicError::Conflict { body } if body.detail == "Asset already submitted"),
         "{e:?}"
     );
     assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1);
     assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 0);
 
-    // A 500 on the submission: not resent, and nothing after it.
+    // A submission that fails on every resend: nothing after it.
     api.emulator.clear_hits();
-    api.emulator.script(endpoint::SUBMIT, [internal()]);
+    api.emulator
+        .script(endpoint::SUBMIT, (0..4).map(|_| internal()));
     let other = NewSubmission::new("https://media.example/interview.mp4");
     let e = client.submit_and_fetch(&other).await.unwrap_err();
     assert!(
         matches!(&e, MediaMagicError::Internal { body: Some(body) } if body.detail == "Storage error"),
         "{e:?}"
     );
-    assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1);
+    assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 4, "three resends");
     assert_eq!(api.emulator.hits_of(endpoint::RESULTS), 0);
 
     // Submitted, but the results are not ready: the 404 ends it, unretried.
@@ -839,5 +981,22 @@ async fn the_key_is_checked_before_the_shared_quota_and_maintenance() {
     );
     let statuses: Vec<u16> = api.emulator.statuses();
     assert_eq!(statuses, [401, 503]);
+    assert!(waits.take().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_asset_that_is_not_retryable_is_409_and_not_retried() {
+    let Setup {
+        client, api, waits, ..
+    } = setup().await;
+    let id = asset(&client, "https://media.example/one.mp4").await;
+    api.make_not_retryable(&id);
+    api.emulator.clear_hits();
+    let e = client.retry_asset(&id).await.unwrap_err();
+    assert!(
+        matches!(&e, MediaMagicError::Conflict { body } if body.detail == "Asset is not retryable"),
+        "{e:?}"
+    );
+    assert_eq!(api.emulator.statuses(), [409]);
     assert!(waits.take().is_empty());
 }

@@ -249,6 +249,13 @@ pub struct Attempts<'p> {
     /// call whose first attempt succeeds reads no clock.
     started: Option<Instant>,
     attempts: u32,
+    /// Retries made after failures (`Backoff` waits, and `After` errors
+    /// without a hint): what `max_retries` bounds and what the backoff
+    /// step grows with.
+    failures: u32,
+    /// Retries made after waiting a hint the server gave on an `After`
+    /// error (a 429 with its reset): what `max_server_waits` bounds.
+    server_waits: u32,
     waited: Duration,
     last_delay: Duration,
     rng: u64,
@@ -268,6 +275,8 @@ impl<'p> Attempts<'p> {
             asynchronous,
             started: None,
             attempts: 0,
+            failures: 0,
+            server_waits: 0,
             waited: Duration::ZERO,
             last_delay: Duration::ZERO,
             rng: 0,
@@ -421,7 +430,19 @@ impl<'p> Attempts<'p> {
         if !self.idempotent && !error.safe_to_resend() {
             return Err(StopReason::NotSafeToResend);
         }
-        if self.attempts > policy.max_retries {
+        // A wait the server asked for on an `After` error (a rate limit)
+        // is not a failure: it is counted and bounded apart from the
+        // failures that back off, so waiting out a 429 uses up none of the
+        // retries a 5xx gets. `max_elapsed` below bounds both.
+        let server_wait = match error.retry_after() {
+            Some(hint) if retry == Retry::After => Some(hint),
+            _ => None,
+        };
+        if server_wait.is_some() {
+            if self.server_waits >= policy.max_server_waits {
+                return Err(StopReason::MaxServerWaits);
+            }
+        } else if self.failures >= policy.max_retries {
             return Err(StopReason::MaxRetries);
         }
         // A hint is honoured on `Backoff` errors too (a 503 with
@@ -431,7 +452,7 @@ impl<'p> Attempts<'p> {
                 if hint > policy.max_server_wait {
                     return Err(StopReason::ServerWaitTooLong { asked: hint });
                 }
-                let floor = if retry == Retry::After {
+                let floor = if server_wait.is_some() {
                     Duration::ZERO
                 } else {
                     self.backoff_delay()
@@ -457,12 +478,19 @@ impl<'p> Attempts<'p> {
         {
             return Err(StopReason::BudgetExhausted);
         }
+        if server_wait.is_some() {
+            self.server_waits += 1;
+        } else {
+            self.failures += 1;
+        }
         Ok((delay, reason))
     }
 
     fn backoff_delay(&mut self) -> Duration {
         let policy = self.policy;
-        let delay = policy.backoff(self.attempts);
+        // The step grows with failures only: a rate limit waited out in
+        // between does not lengthen the next 5xx's backoff.
+        let delay = policy.backoff(self.failures.saturating_add(1));
         let unit = self.unit();
         policy
             .jitter

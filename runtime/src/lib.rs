@@ -143,8 +143,13 @@
 //!   gives up at once instead of retrying early;
 //! - a call marked `idempotent = false` is retried only on errors that are
 //!   [`ApiError::safe_to_resend`];
-//! - `max_retries`, `max_elapsed` (a wait that would cross it gives up) and a
-//!   shared [`RetryBudget`] bound the whole.
+//! - `max_retries` counts failures that back off; waits the server asked
+//!   for (an `After` error with its hint: a 429 with `Retry-After` or its
+//!   rate-limit reset) are bounded separately, by `max_server_waits`, since
+//!   a rate limit is not a failure; the backoff step grows with failures
+//!   only;
+//! - `max_elapsed` (a wait that would cross it gives up) bounds both, and a
+//!   shared [`RetryBudget`] bounds the whole.
 //!
 //! Every retry emits an INFO `tracing` event (target `apifault`: attempt,
 //! delay, reason, status, request id) and calls the policy's `on_retry`

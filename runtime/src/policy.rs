@@ -113,8 +113,11 @@ pub enum StopReason {
     /// The call is not idempotent and the error was not
     /// [`safe_to_resend`](ApiError::safe_to_resend).
     NotSafeToResend,
-    /// `max_retries` retries were made.
+    /// `max_retries` retries were made after failures.
     MaxRetries,
+    /// `max_server_waits` waits the server asked for were made (a rate
+    /// limit that keeps answering 429).
+    MaxServerWaits,
     /// The next wait would have crossed `max_elapsed`.
     MaxElapsed,
     /// The server asked for a wait longer than `max_server_wait`.
@@ -154,6 +157,7 @@ impl fmt::Display for StopReason {
                 f.write_str("the call is not idempotent and the server may have applied it")
             }
             StopReason::MaxRetries => f.write_str("max_retries reached"),
+            StopReason::MaxServerWaits => f.write_str("max_server_waits reached"),
             StopReason::MaxElapsed => f.write_str("the next wait would cross max_elapsed"),
             StopReason::ServerWaitTooLong { asked } => {
                 write!(
@@ -277,6 +281,7 @@ pub struct RetryPolicy {
     pub(crate) max_elapsed: Option<Duration>,
     pub(crate) jitter: Jitter,
     pub(crate) max_server_wait: Duration,
+    pub(crate) max_server_waits: u32,
     pub(crate) idempotent: bool,
     pub(crate) budget: Option<RetryBudget>,
     pub(crate) on_retry: Option<RetryHook>,
@@ -285,10 +290,10 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// Sensible for a public API: 3 retries, exponential from 1 s (factor 2,
-    /// capped at 30 s) with full jitter, at most 60 s for the whole call, a
-    /// server hint honoured up to 60 s, the call taken as idempotent, no
-    /// budget and no hooks.
+    /// Sensible for a public API: 3 retries after failures, exponential
+    /// from 1 s (factor 2, capped at 30 s) with full jitter, at most 60 s
+    /// for the whole call, a server hint honoured up to 60 s and up to 10
+    /// times, the call taken as idempotent, no budget and no hooks.
     ///
     /// ```
     /// use apifault::RetryPolicy;
@@ -307,6 +312,7 @@ impl Default for RetryPolicy {
             max_elapsed: Some(Duration::from_secs(60)),
             jitter: Jitter::Full,
             max_server_wait: Duration::from_secs(60),
+            max_server_waits: 10,
             idempotent: true,
             budget: None,
             on_retry: None,
@@ -338,11 +344,13 @@ impl RetryPolicy {
     /// ```
     /// # use apifault::RetryPolicy;
     /// assert_eq!(RetryPolicy::never().retries(), 0);
+    /// assert_eq!(RetryPolicy::never().server_waits(), 0);
     /// ```
     #[must_use]
     pub fn never() -> Self {
         RetryPolicy {
             max_retries: 0,
+            max_server_waits: 0,
             ..Self::default()
         }
     }
@@ -395,7 +403,15 @@ impl RetryPolicy {
         self
     }
 
-    /// At most `retries` retries, so `retries + 1` attempts. Default 3.
+    /// At most `retries` retries after failures: errors that back off
+    /// (a 5xx, a transport error, a 429 without a hint). Default 3.
+    ///
+    /// Waits the server asked for (a [`Retry::After`] error with its hint,
+    /// such as a 429 with `Retry-After` or a rate-limit reset) do not count
+    /// here: a rate limit is not a failure. They are bounded by
+    /// [`max_server_waits`](Self::max_server_waits), and
+    /// [`max_elapsed`](Self::max_elapsed) bounds both. A call whose errors
+    /// are all failures makes at most `retries + 1` attempts.
     ///
     /// ```
     /// # use apifault::RetryPolicy;
@@ -407,8 +423,9 @@ impl RetryPolicy {
         self
     }
 
-    /// Bounds the whole call, attempts and waits included: a wait that would
-    /// end past this gives up instead. Default 60 s.
+    /// Bounds the whole call, attempts and waits included (backoff waits
+    /// and the server's waits alike): a wait that would end past this gives
+    /// up instead. Default 60 s.
     ///
     /// ```
     /// # use apifault::RetryPolicy;
@@ -460,6 +477,60 @@ impl RetryPolicy {
     #[must_use]
     pub fn max_server_wait(mut self, max_server_wait: Duration) -> Self {
         self.max_server_wait = max_server_wait;
+        self
+    }
+
+    /// At most `waits` retries after waiting what the server asked for: a
+    /// [`Retry::After`] error that carries its hint (a 429 with
+    /// `Retry-After`, `Ratelimit-Reset`, …). Then the engine gives up with
+    /// [`StopReason::MaxServerWaits`]. Default 10.
+    ///
+    /// These waits are counted apart from [`max_retries`](Self::max_retries),
+    /// which bounds failures: an API that says "retry a 429 after its reset;
+    /// back off on a 5xx, four retries" means four retries for the 5xx
+    /// whatever number of rate limits were waited out in between. The
+    /// bound is here so that a server that keeps rate-limiting cannot hold
+    /// a call forever when there is no [`max_elapsed`](Self::max_elapsed);
+    /// with one, that usually ends the call first. A `Retry::Backoff` error
+    /// whose hint is longer than its backoff step (a 503 with
+    /// `Retry-After`) waits the hint but is a failure, counted by
+    /// `max_retries`.
+    ///
+    /// ```
+    /// use apifault::{ApiError, ManualClock, RetryPolicy, StopReason};
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Debug, ApiError)]
+    /// #[api(retry_after = "Ratelimit-Reset")]
+    /// enum E {
+    ///     #[api(status = 429)]
+    ///     RateLimited { #[api(retry_after)] wait: Option<Duration> },
+    ///     #[api(status = 500)]
+    ///     Internal,
+    /// }
+    ///
+    /// let policy = RetryPolicy::exponential(Duration::from_secs(2))
+    ///     .max_retries(1)
+    ///     .max_server_wait(Duration::from_secs(300))
+    ///     .max_server_waits(2)
+    ///     .no_max_elapsed()
+    ///     .clock(ManualClock::new());
+    /// let mut answers = vec![
+    ///     E::RateLimited { wait: Some(Duration::from_secs(200)) },
+    ///     E::Internal,
+    ///     E::RateLimited { wait: Some(Duration::from_secs(200)) },
+    ///     E::RateLimited { wait: Some(Duration::from_secs(200)) },
+    /// ]
+    /// .into_iter();
+    /// let (result, report) = apifault::retry_blocking_with_report(&policy, || answers.next().map_or(Ok(()), Err));
+    /// // Two 429s waited, one 500 backed off, then a third 429 is one too many.
+    /// assert!(result.is_err());
+    /// assert_eq!((report.attempts, report.stop), (4, StopReason::MaxServerWaits));
+    /// assert_eq!(policy.server_waits(), 2);
+    /// ```
+    #[must_use]
+    pub fn max_server_waits(mut self, waits: u32) -> Self {
+        self.max_server_waits = waits;
         self
     }
 
@@ -534,7 +605,8 @@ impl RetryPolicy {
         self
     }
 
-    /// The most retries this policy makes.
+    /// The most retries this policy makes after failures (see
+    /// [`max_retries`](Self::max_retries)).
     ///
     /// ```
     /// # use apifault::RetryPolicy;
@@ -545,8 +617,20 @@ impl RetryPolicy {
         self.max_retries
     }
 
+    /// The most retries this policy makes after waits the server asked for.
+    ///
+    /// ```
+    /// # use apifault::RetryPolicy;
+    /// assert_eq!(RetryPolicy::default().server_waits(), 10);
+    /// ```
+    #[must_use]
+    pub fn server_waits(&self) -> u32 {
+        self.max_server_waits
+    }
+
     /// The backoff delay before retry number `retry` (1 for the first
-    /// retry), before jitter: `base * factor^(retry - 1)`, capped by
+    /// retry after a failure: waits the server asked for do not count),
+    /// before jitter: `base * factor^(retry - 1)`, capped by
     /// `max_delay`.
     ///
     /// ```
@@ -578,6 +662,7 @@ impl fmt::Debug for RetryPolicy {
             .field("max_elapsed", &self.max_elapsed)
             .field("jitter", &self.jitter)
             .field("max_server_wait", &self.max_server_wait)
+            .field("max_server_waits", &self.max_server_waits)
             .field("idempotent", &self.idempotent)
             .field("budget", &self.budget)
             .field("on_retry", &self.on_retry.is_some())

@@ -220,11 +220,14 @@ async fn hooks_see_attempts_delays_errors_and_reasons() {
                 e.error.request_id().map(str::to_owned),
             ));
         });
+    // The 429's wait is the server's, not a failure: the two retries
+    // `max_retries(2)` allows go to the 500 and the first 503.
     let script = Script::new([
         FlakyError::RateLimited {
             wait: Some(secs(5)),
         },
         FlakyError::Internal,
+        unavailable(),
         FlakyError::Unavailable {
             request_id: Some("req-9".into()),
         },
@@ -240,12 +243,13 @@ async fn hooks_see_attempts_delays_errors_and_reasons() {
         *retries.lock().unwrap(),
         [
             (1, secs(5), Retry::After, Some(429)),
-            (2, secs(2), Retry::Backoff, Some(500))
+            (2, secs(1), Retry::Backoff, Some(500)),
+            (3, secs(2), Retry::Backoff, Some(503))
         ]
     );
     assert_eq!(
         *give_ups.lock().unwrap(),
-        [(3, StopReason::MaxRetries, secs(7), Some("req-9".to_owned()))]
+        [(4, StopReason::MaxRetries, secs(8), Some("req-9".to_owned()))]
     );
 }
 
