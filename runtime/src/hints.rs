@@ -167,8 +167,8 @@ pub fn parse_timestamp(value: &[u8], now: SystemTime) -> Option<Duration> {
     Some(until(at, now))
 }
 
-/// Nanoseconds since the epoch of an RFC 3339 date-time; `None` before the
-/// epoch or when malformed.
+/// Nanoseconds since the epoch of an RFC 3339 date-time (0 before the
+/// epoch); `None` when malformed.
 fn rfc3339_nanos(s: &[u8]) -> Option<u128> {
     fn number(s: &[u8]) -> Option<i64> {
         if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
@@ -226,7 +226,10 @@ fn rfc3339_nanos(s: &[u8]) -> Option<u128> {
     }
     let days = days_from_civil(year, month, day);
     let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset * 60;
-    let seconds = u128::try_from(seconds).ok()?;
+    // Before the epoch is long past: as good as the epoch itself.
+    let Ok(seconds) = u128::try_from(seconds) else {
+        return Some(0);
+    };
     Some(seconds * NANOS_PER_SEC + nanos)
 }
 
@@ -664,22 +667,252 @@ pub(crate) fn rate_limit_with(
             .and_then(|name| headers.get(name))
             .map(http::HeaderValue::as_bytes)
     };
-    let used = read(&spec.used).and_then(used_pair);
-    let limit = read(&spec.limit).map(count);
-    let remaining = read(&spec.remaining).map(count);
-    let reset_present = matches!(&spec.reset, Some(Hint { place: Place::Header(name), .. }) if headers.contains_key(name));
-    if used.is_none() && limit.is_none() && remaining.is_none() && !reset_present {
+    let reset_name = match &spec.reset {
+        Some(Hint {
+            place: Place::Header(name),
+            ..
+        }) => Some(name),
+        _ => None,
+    };
+    let present = [&spec.limit, &spec.remaining, &spec.used]
+        .into_iter()
+        .flatten()
+        .chain(reset_name)
+        .any(|name| headers.contains_key(name));
+    if !present {
         return None;
     }
+    let used = read(&spec.used).and_then(used_pair);
     let reset = spec.reset.as_ref().and_then(|source| {
         let parts = ResponseParts::new(http::StatusCode::OK, headers, &[]);
         hint(&parts, core::slice::from_ref(source))
     });
     Some(RateLimit {
-        limit: limit.flatten().or(used.map(|(_, limit)| limit)),
-        remaining: remaining
-            .flatten()
+        limit: read(&spec.limit)
+            .and_then(count)
+            .or(used.map(|(_, limit)| limit)),
+        remaining: read(&spec.remaining)
+            .and_then(count)
             .or(used.map(|(used, limit)| limit.saturating_sub(used))),
         reset,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn at(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    fn millis(n: u64) -> Option<Duration> {
+        Some(Duration::from_millis(n))
+    }
+
+    #[test]
+    fn decimal_seconds_table() {
+        let cases: &[(&[u8], Option<Duration>)] = &[
+            (b"0", Some(Duration::ZERO)),
+            (b"30", millis(30_000)),
+            (b"2.0", millis(2_000)),
+            (b"64.57", millis(64_570)),
+            (b"0.0005", millis(1)),
+            (b"1.0001", millis(1_001)),
+            (b"1.000", millis(1_000)),
+            (b"\t 7 ", millis(7_000)),
+            (b"", None),
+            (b".5", None),
+            (b"5.", None),
+            (b"-1", None),
+            (b"+1", None),
+            (b"1e3", None),
+            (b"1,5", None),
+            (b"1 5", None),
+            (b"NaN", None),
+            (b"inf", None),
+            (b"\xff", None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(
+                parse_secs(value),
+                *expected,
+                "{:?}",
+                String::from_utf8_lossy(value)
+            );
+        }
+        assert_eq!(
+            parse_secs(b"99999999999999999999999999999999999999999999"),
+            Some(SATURATED_WAIT)
+        );
+        assert_eq!(parse_ms(b"4294967295000"), Some(SATURATED_WAIT));
+        assert_eq!(
+            parse_ms(b"4294967294999"),
+            Some(SATURATED_WAIT - Duration::from_millis(1))
+        );
+    }
+
+    #[test]
+    fn duration_table() {
+        let cases: &[(&[u8], Option<Duration>)] = &[
+            (b"0", Some(Duration::ZERO)),
+            (b"0s", Some(Duration::ZERO)),
+            (b"6m0s", millis(360_000)),
+            (b"1h2m3s", millis(3_723_000)),
+            (b"1.5h", millis(5_400_000)),
+            (b"12ms", millis(12)),
+            (b"250us", millis(1)),
+            ("3\u{b5}s".as_bytes(), millis(1)),
+            ("3\u{3bc}s".as_bytes(), millis(1)),
+            (b"999ns", millis(1)),
+            (b"53s", millis(53_000)),
+            (b"1.5s", millis(1_500)),
+            (b"5", None),
+            (b"s", None),
+            (b"-5s", None),
+            (b"5d", None),
+            (b"5 s", None),
+            (b"1m-1s", None),
+            (b"", None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(
+                parse_duration(value),
+                *expected,
+                "{:?}",
+                String::from_utf8_lossy(value)
+            );
+        }
+    }
+
+    #[test]
+    fn timestamp_table() {
+        let now = at(1_764_687_845); // 2025-12-02T15:04:05Z
+        let cases: &[(&[u8], Option<Duration>)] = &[
+            (b"2025-12-02T15:04:05Z", Some(Duration::ZERO)),
+            (b"2025-12-02T15:05:05Z", millis(60_000)),
+            (b"2025-12-02t15:05:05z", millis(60_000)),
+            (b"2025-12-02 15:05:05Z", millis(60_000)),
+            (b"2025-12-02T15:05:05.001Z", millis(60_001)),
+            (b"2025-12-02T16:05:05+01:00", millis(60_000)),
+            (b"2025-12-02T14:05:05-01:00", millis(60_000)),
+            (b"2025-12-03T00:00:00Z", millis(32_155_000)),
+            (b"2024-02-29T00:00:00Z", Some(Duration::ZERO)),
+            (b"2025-02-29T00:00:00Z", None),
+            (b"2025-13-01T00:00:00Z", None),
+            (b"2025-12-02T24:00:00Z", None),
+            (b"2025-12-02T15:04:05", None),
+            (b"2025-12-02T15:04:05.Z", None),
+            (b"2025-12-02T15:04:05+0100", None),
+            (b"Tue, 02 Dec 2025 15:04:05 GMT", None),
+            (b"1969-12-31T23:59:59Z", Some(Duration::ZERO)),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(
+                parse_timestamp(value, now),
+                *expected,
+                "{:?}",
+                String::from_utf8_lossy(value)
+            );
+        }
+    }
+
+    #[test]
+    fn rfc3339_writes_what_it_reads() {
+        for secs in [
+            0_u64,
+            951_782_400,
+            1_764_687_845,
+            4_102_444_800,
+            32_503_680_000,
+        ] {
+            let text = rfc3339(Duration::from_millis(secs * 1000 + 250));
+            assert_eq!(
+                rfc3339_nanos(text.as_bytes()),
+                Some(u128::from(secs) * NANOS_PER_SEC + 250 * NANOS_PER_MS),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn unix_table() {
+        let now = at(1_470_173_000);
+        assert_eq!(parse_unix(b"1470173023.5", now), millis(23_500));
+        assert_eq!(parse_unix(b"1470173000", now), Some(Duration::ZERO));
+        assert_eq!(parse_unix(b"30", now), Some(Duration::ZERO));
+        assert_eq!(parse_unix(b"-30", now), None);
+        assert_eq!(
+            parse_unix(b"99999999999999999999999", now),
+            Some(SATURATED_WAIT)
+        );
+    }
+
+    #[test]
+    fn pointers_with_wildcards() {
+        let json: serde_json::Value = serde_json::from_str(
+            r#"{"a": [{"b": 1}, {"c": 2}, {"c": 3}], "x/y": {"~": 4}, "n": null, "s": "t"}"#,
+        )
+        .unwrap();
+        let first = |pointer: &str| find_map(&json, pointer, &mut |v| Some(v.clone()));
+        assert_eq!(first("/a/*/c"), Some(2.into()));
+        assert_eq!(first("/a/1/c"), Some(2.into()));
+        assert_eq!(first("/a/01/c"), None);
+        assert_eq!(first("/a/-"), None);
+        assert_eq!(first("/x~1y/~0"), Some(4.into()));
+        assert_eq!(first("/*"), None, "`*` matches array elements only");
+        assert_eq!(first("/s/*"), None);
+        assert_eq!(first(""), Some(json.clone()));
+        assert_eq!(first("a"), None);
+        let numbers = find_map(&json, "/a/*/c", &mut |v| v.as_u64().filter(|n| *n > 2));
+        assert_eq!(numbers, Some(3));
+    }
+
+    proptest! {
+        #[test]
+        fn readers_are_total(value in proptest::collection::vec(any::<u8>(), 0..48), now in any::<u64>()) {
+            let now = SystemTime::UNIX_EPOCH + Duration::from_secs(now % 10_000_000_000);
+            for wait in [
+                parse_secs(&value),
+                parse_ms(&value),
+                parse_unix(&value, now),
+                parse_timestamp(&value, now),
+                parse_duration(&value),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                prop_assert!(wait <= SATURATED_WAIT);
+                prop_assert_eq!(wait.subsec_nanos() % 1_000_000, 0, "whole milliseconds");
+            }
+        }
+
+        #[test]
+        fn numeric_text_reads_what_it_says(whole in 0u64..1_000_000, fraction in 0u32..1000) {
+            let text = format!("{whole}.{fraction:03}");
+            prop_assert_eq!(
+                parse_secs(text.as_bytes()),
+                Some(Duration::from_millis(whole * 1000 + u64::from(fraction)))
+            );
+            prop_assert_eq!(
+                parse_duration(format!("{text}s").as_bytes()),
+                Some(Duration::from_millis(whole * 1000 + u64::from(fraction)))
+            );
+        }
+
+        #[test]
+        fn pointers_never_panic(pointer in "(/([a-z*~0-9]{0,3}))*", body in "[\\[\\]{}\":,a-z0-9 ]{0,40}") {
+            if let Ok(json) = serde_json::from_str::<serde_json::Value>(&body) {
+                let _ = find_map(&json, &pointer, &mut |v| Some(v.is_null()));
+            }
+        }
+
+        #[test]
+        fn used_pairs_are_total(value in proptest::collection::vec(any::<u8>(), 0..32)) {
+            if let Some((used, limit)) = used_pair(&value) {
+                prop_assert!(used <= u64::MAX && limit <= u64::MAX);
+            }
+        }
+    }
 }

@@ -810,6 +810,10 @@ fn serve_conditions(input: &Enum<'_>, variant: &Variant<'_>) -> TokenStream {
                 let code = codes.first()?;
                 Some(quote!(#response.code_at(#pointer, #code);))
             }
+            Condition::Body(test) if !has_body => {
+                let (pointer, value) = body_test_tokens(test);
+                Some(quote!(#response.body_at(#pointer, #value);))
+            }
             _ => None,
         });
     quote!(#error_2xx #(#writes)*)
