@@ -76,3 +76,50 @@ async fn the_attribute_makes_non_idempotent_calls_opt_in() {
         "an idempotent GET is retried on a 500"
     );
 }
+
+/// `idempotent = EXPR`: any `bool` expression, evaluated once per call
+/// (here: a PUT is idempotent, a POST is not).
+struct Sender {
+    policy: RetryPolicy,
+    script: Script<FlakyError>,
+    evaluations: std::cell::Cell<u32>,
+}
+
+impl Sender {
+    fn is_idempotent(&self, method: &http::Method) -> bool {
+        self.evaluations.set(self.evaluations.get() + 1);
+        method.is_idempotent()
+    }
+
+    #[apifault::retry(policy = &self.policy, idempotent = self.is_idempotent(&method))]
+    async fn send(&self, method: http::Method) -> Result<u32, FlakyError> {
+        let _ = &method;
+        self.script.call()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn idempotent_takes_any_bool_expression_evaluated_once_per_call() {
+    let sender = Sender {
+        policy: RetryPolicy::exponential(Duration::from_millis(100)),
+        script: Script::new([FlakyError::Internal, FlakyError::Internal]),
+        evaluations: std::cell::Cell::new(0),
+    };
+    assert_eq!(sender.send(http::Method::PUT).await, Ok(3));
+    assert_eq!(
+        sender.evaluations.get(),
+        1,
+        "once per call, not per attempt"
+    );
+
+    let sender = Sender {
+        script: Script::new([FlakyError::Internal]),
+        evaluations: std::cell::Cell::new(0),
+        ..sender
+    };
+    assert_eq!(
+        sender.send(http::Method::POST).await,
+        Err(FlakyError::Internal)
+    );
+    assert_eq!(sender.script.calls(), 1, "a POST is not resent after a 500");
+}

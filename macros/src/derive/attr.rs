@@ -24,6 +24,9 @@ pub(crate) struct ContainerAttrs {
     pub(crate) rate_limit: Option<RateLimitAttr>,
     /// `error_2xx(body = "/pointer: value")`: such a 2xx is an error.
     pub(crate) error_2xx: Option<Error2xx>,
+    /// Whether `error_2xx` was written, even in a form that did not parse,
+    /// so that its 2xx variants are not also reported.
+    pub(crate) error_2xx_given: bool,
 }
 
 /// `retry_after = …`: where the wait hint is, tried in order.
@@ -330,6 +333,7 @@ pub(crate) fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
             }
             "error_2xx" => {
                 duplicate(&out.error_2xx, &key)?;
+                out.error_2xx_given = true;
                 out.error_2xx = Some(parse_error_2xx(meta, key)?);
             }
             "code" => {
@@ -421,19 +425,30 @@ fn parse_when(meta: &ParseNestedMeta<'_>, key: Ident) -> syn::Result<When> {
             "`when` needs its conditions, like `when(header = \"X-Mode: slow\")` or `when(code = \"rate_limit\")`, or a predicate, `when = path::to::predicate`",
         ));
     }
+    let mut conditions = Vec::new();
+    let empty = format!("`when()` has no condition: give at least one, {CONDITIONS}");
+    nested(meta, &key, &empty, |inner| {
+        parse_condition(inner, &mut conditions)
+    })?;
+    Ok(When { key, conditions })
+}
+
+/// The `(...)` after `key`, each of its keys read by `each`: every bad one
+/// is reported on its own tokens, and what follows still parses.
+fn nested(
+    meta: &ParseNestedMeta<'_>,
+    key: &Ident,
+    empty: &str,
+    mut each: impl FnMut(&ParseNestedMeta<'_>) -> syn::Result<()>,
+) -> syn::Result<()> {
     let content;
     syn::parenthesized!(content in meta.input);
     if content.is_empty() {
-        return Err(syn::Error::new_spanned(
-            &key,
-            format!("`when()` has no condition: give at least one, {CONDITIONS}"),
-        ));
+        return Err(syn::Error::new_spanned(key, empty));
     }
-    let mut conditions = Vec::new();
-    // Every bad condition is reported, each on its own tokens.
     let mut errors: Option<syn::Error> = None;
     let parser = syn::meta::parser(|inner| {
-        if let Err(error) = parse_condition(&inner, &mut conditions) {
+        if let Err(error) = each(&inner) {
             match &mut errors {
                 Some(errors) => errors.combine(error),
                 None => errors = Some(error),
@@ -443,10 +458,7 @@ fn parse_when(meta: &ParseNestedMeta<'_>, key: Ident) -> syn::Result<When> {
         Ok(())
     });
     syn::parse::Parser::parse2(parser, content.parse::<TokenStream>()?)?;
-    match errors {
-        Some(errors) => Err(errors),
-        None => Ok(When { key, conditions }),
-    }
+    errors.map_or(Ok(()), Err)
 }
 
 fn parse_condition(
@@ -534,15 +546,12 @@ fn hint_source(input: ParseStream<'_>) -> syn::Result<HintSource> {
     };
     let content;
     syn::parenthesized!(content in input);
-    let lit: LitStr = content.parse().map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            format!("expected a header name or a JSON pointer in quotes: `{name}(\"X-Reset\")` or `{name}(\"/retry_after\")`"),
-        )
-    })?;
-    if !content.is_empty() {
-        return Err(content.error("expected one header name or JSON pointer"));
-    }
+    let tokens: TokenStream = content.parse()?;
+    let expected = format!(
+        "expected one header name or JSON pointer in quotes: `{name}(\"X-Reset\")` or `{name}(\"/retry_after\")`"
+    );
+    let lit = syn::parse2::<LitStr>(tokens.clone())
+        .map_err(|_| syn::Error::new_spanned(&tokens, &expected))?;
     Ok(HintSource::At { unit, lit })
 }
 
@@ -551,7 +560,13 @@ fn hint_sources(input: ParseStream<'_>) -> syn::Result<Vec<HintSource>> {
     if input.peek(syn::token::Bracket) {
         let content;
         syn::bracketed!(content in input);
-        let list = content.parse_terminated(hint_source, Token![,])?;
+        let tokens: TokenStream = content.parse()?;
+        // Parsed apart, so that a bad source is reported alone, on its own
+        // tokens, and the keys after the list still parse.
+        let list = syn::parse::Parser::parse2(
+            |input: ParseStream<'_>| input.parse_terminated(hint_source, Token![,]),
+            tokens,
+        )?;
         for source in &list {
             if let HintSource::Function(path) = source {
                 return Err(syn::Error::new_spanned(
@@ -580,32 +595,46 @@ fn parse_rate_limit(meta: &ParseNestedMeta<'_>, key: Ident) -> syn::Result<RateL
         reset: None,
         used: None,
     };
-    meta.parse_nested_meta(|inner| {
-        let name = key_ident(&inner)?;
-        let slot = match name.to_string().as_str() {
-            "limit" => &mut out.limit,
-            "remaining" => &mut out.remaining,
-            "used" => &mut out.used,
-            "reset" => {
-                if out.reset.is_some() {
-                    return Err(syn::Error::new_spanned(&name, "duplicate `reset`: give it once"));
+    let key = out.key.clone();
+    nested(
+        meta,
+        &key,
+        "`rate_limit()` names no header: give at least one of `limit = \"…\"`, `remaining = \"…\"`, `reset = …` or `used = \"…\"`",
+        |inner| {
+            let name = key_ident(inner)?;
+            let slot = match name.to_string().as_str() {
+                "limit" => &mut out.limit,
+                "remaining" => &mut out.remaining,
+                "used" => &mut out.used,
+                "reset" => {
+                    if out.reset.is_some() {
+                        return Err(syn::Error::new_spanned(
+                            &name,
+                            "duplicate `reset`: give it once",
+                        ));
+                    }
+                    out.reset = Some(hint_source(inner.value()?)?);
+                    return Ok(());
                 }
-                out.reset = Some(hint_source(inner.value()?)?);
-                return Ok(());
-            }
-            _ => {
+                _ => {
+                    return Err(syn::Error::new_spanned(
+                        &name,
+                        format!(
+                            "unknown key `{name}` in `rate_limit(...)`; expected `limit`, `remaining`, `reset` or `used`"
+                        ),
+                    ));
+                }
+            };
+            if slot.is_some() {
                 return Err(syn::Error::new_spanned(
                     &name,
-                    format!("unknown key `{name}` in `rate_limit(...)`; expected `limit`, `remaining`, `reset` or `used`"),
+                    format!("duplicate `{name}`: give it once"),
                 ));
             }
-        };
-        if slot.is_some() {
-            return Err(syn::Error::new_spanned(&name, format!("duplicate `{name}`: give it once")));
-        }
-        *slot = Some(lit_str(inner.value()?)?);
-        Ok(())
-    })?;
+            *slot = Some(lit_str(inner.value()?)?);
+            Ok(())
+        },
+    )?;
     Ok(out)
 }
 
@@ -620,21 +649,31 @@ fn parse_error_2xx(meta: &ParseNestedMeta<'_>, key: Ident) -> syn::Result<Error2
         return Err(missing());
     }
     let mut body = None;
-    meta.parse_nested_meta(|inner| {
-        let name = key_ident(&inner)?;
-        if name != "body" {
-            return Err(syn::Error::new_spanned(
-                &name,
-                format!("unknown key `{name}` in `error_2xx(...)`; expected `body = \"/pointer: value\"`"),
-            ));
-        }
-        if body.is_some() {
-            return Err(syn::Error::new_spanned(&name, "duplicate `body`: give it once"));
-        }
-        let lit: LitStr = inner.value()?.parse()?;
-        body = Some(BodyTest::new(lit));
-        Ok(())
-    })?;
+    nested(
+        meta,
+        &key,
+        "`error_2xx()` needs `body = \"/ok: false\"`",
+        |inner| {
+            let name = key_ident(inner)?;
+            if name != "body" {
+                return Err(syn::Error::new_spanned(
+                    &name,
+                    format!(
+                        "unknown key `{name}` in `error_2xx(...)`; expected `body = \"/pointer: value\"`"
+                    ),
+                ));
+            }
+            if body.is_some() {
+                return Err(syn::Error::new_spanned(
+                    &name,
+                    "duplicate `body`: give it once",
+                ));
+            }
+            let lit: LitStr = inner.value()?.parse()?;
+            body = Some(BodyTest::new(lit));
+            Ok(())
+        },
+    )?;
     Ok(Error2xx {
         body: body.ok_or_else(missing)?,
     })

@@ -325,7 +325,7 @@ fn check_statuses(cx: &Ctxt, input: &Enum<'_>) {
                         item.hi, item.lo
                     ),
                 );
-            } else if item.lo <= 299 && item.hi >= 200 && input.attrs.error_2xx.is_none() {
+            } else if item.lo <= 299 && item.hi >= 200 && !input.attrs.error_2xx_given {
                 cx.error_spanned_by(
                     &item.tokens,
                     "2xx is success, not an error: an error variant cannot claim a 2xx status, unless the API reports errors inside a 2xx and the enum says how to tell, `#[api(error_2xx(body = \"/ok: false\"))]`",

@@ -3,7 +3,7 @@
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
-use syn::{Attribute, Expr, Ident, LitBool, LitInt, LitStr, Signature, Token, Visibility};
+use syn::{Attribute, Expr, Ident, LitInt, LitStr, Signature, Token, Visibility};
 
 use crate::ctxt::Ctxt;
 
@@ -13,7 +13,8 @@ const KNOBS: &str = "`policy`, `max_retries`, `base`, `factor`, `max_delay`, `ma
 pub(crate) struct Args {
     pub(crate) policy: Option<(Ident, Expr)>,
     pub(crate) knobs: Vec<Knob>,
-    pub(crate) idempotent: Option<(Ident, bool)>,
+    /// `idempotent = EXPR`: any `bool` expression, evaluated once per call.
+    pub(crate) idempotent: Option<(Ident, Expr)>,
 }
 
 pub(crate) struct Knob {
@@ -87,13 +88,13 @@ impl Args {
                 self.policy = Some((key, expr));
             }
             "idempotent" => {
-                let lit: LitBool = meta.value()?.parse().map_err(|e| {
+                let expr: Expr = meta.value()?.parse().map_err(|e| {
                     syn::Error::new(
                         e.span(),
-                        "expected `idempotent = true` or `idempotent = false`",
+                        "expected `idempotent = true`, `idempotent = false` or any `bool` expression, like `idempotent = self.idempotent`",
                     )
                 })?;
-                self.idempotent = Some((key, lit.value));
+                self.idempotent = Some((key, expr));
             }
             "max_retries" => {
                 let lit: LitInt = meta.value()?.parse().map_err(|e| {

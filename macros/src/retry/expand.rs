@@ -44,7 +44,10 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
         None => knob_policy(args),
     };
     let idempotent = match &args.idempotent {
-        Some((_, value)) => quote!(::core::option::Option::Some(#value)),
+        // Spanned on the expression, so that a non-`bool` is reported there.
+        Some((_, expr)) => {
+            quote_spanned!(expr.span()=> ::core::option::Option::<::core::primitive::bool>::Some(#expr))
+        }
         None => quote!(::core::option::Option::None),
     };
     let fake_ret = replace_impl_trait(ret);
