@@ -3,6 +3,7 @@
 //! hand-written `match` (the baseline), and a set of responses.
 
 pub mod conditions;
+pub mod dialects;
 pub mod storm;
 
 use std::time::Duration;
@@ -206,4 +207,26 @@ pub fn manual(responses: &[(StatusCode, HeaderMap, Vec<u8>)]) -> usize {
             usize::from(e.retry() != Retry::Never)
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    /// The benches compare like with like: each derived decoder and its
+    /// hand-written baseline agree on every response they are timed on.
+    #[test]
+    fn decoders_agree_with_their_baselines() {
+        let plain = super::responses();
+        assert_eq!(super::derived(&plain), super::manual(&plain));
+        let conditions = super::conditions::responses();
+        assert_eq!(
+            super::conditions::derived(&conditions),
+            super::conditions::manual(&conditions)
+        );
+        let dialects = super::dialects::responses();
+        assert_eq!(
+            super::dialects::derived(&dialects),
+            super::dialects::manual(&dialects)
+        );
+        assert!(super::dialects::derived(&dialects) > 1_500, "hints were read");
+    }
 }
