@@ -227,6 +227,9 @@ mod tests {
             super::dialects::derived(&dialects),
             super::dialects::manual(&dialects)
         );
-        assert!(super::dialects::derived(&dialects) > 1_500, "hints were read");
+        assert!(
+            super::dialects::derived(&dialects) > 1_500,
+            "hints were read"
+        );
     }
 }

@@ -148,8 +148,8 @@ fn until(at: u128, now: SystemTime) -> Duration {
 }
 
 /// An RFC 3339 timestamp (`2026-12-02T15:04:05Z`, `…T15:04:05.25+01:00`;
-/// `t`, `z` and a space for `T` accepted), as the wait from `now`: zero when
-/// it has passed. Anthropic's `anthropic-ratelimit-requests-reset`, Jira's
+/// `t`, `z` and a space for `T` accepted, and ISO 8601's minute precision,
+/// `2026-12-02T15:04Z`), as the wait from `now`: zero when it has passed. Anthropic's `anthropic-ratelimit-requests-reset`, Jira's
 /// `X-RateLimit-Reset`.
 ///
 /// ```
@@ -176,7 +176,9 @@ fn rfc3339_nanos(s: &[u8]) -> Option<u128> {
         }
         Some(s.iter().fold(0, |n, &d| n * 10 + i64::from(d - b'0')))
     }
-    if s.len() < 20 {
+    // `yyyy-MM-ddTHH:mmZ` at the least: Jira's resets omit the seconds,
+    // as ISO 8601 allows.
+    if s.len() < 17 {
         return None;
     }
     let (date, rest) = s.split_at(10);
@@ -186,7 +188,7 @@ fn rfc3339_nanos(s: &[u8]) -> Option<u128> {
     let year = number(&[y0, y1, y2, y3])?;
     let month = number(&[m0, m1])?;
     let day = number(&[d0, d1])?;
-    let [sep, h0, h1, b':', n0, n1, b':', s0, s1, ..] = *rest else {
+    let [sep, h0, h1, b':', n0, n1, ref after @ ..] = *rest else {
         return None;
     };
     if !matches!(sep, b'T' | b't' | b' ') {
@@ -194,8 +196,10 @@ fn rfc3339_nanos(s: &[u8]) -> Option<u128> {
     }
     let hour = number(&[h0, h1])?;
     let minute = number(&[n0, n1])?;
-    let second = number(&[s0, s1])?;
-    let mut rest = &rest[9..];
+    let (second, mut rest) = match after {
+        [b':', s0, s1, rest @ ..] => (number(&[*s0, *s1])?, rest),
+        _ => (0, after),
+    };
     let mut nanos: u128 = 0;
     if let [b'.', fraction @ ..] = rest {
         let digits = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
@@ -803,6 +807,10 @@ mod tests {
             (b"2025-13-01T00:00:00Z", None),
             (b"2025-12-02T24:00:00Z", None),
             (b"2025-12-02T15:04:05", None),
+            (b"2025-12-02T15:05Z", millis(55_000)),
+            (b"2025-12-02T15:05+00:00", millis(55_000)),
+            (b"2025-12-02T15:05", None),
+            (b"2025-12-02T15:05:5Z", None),
             (b"2025-12-02T15:04:05.Z", None),
             (b"2025-12-02T15:04:05+0100", None),
             (b"Tue, 02 Dec 2025 15:04:05 GMT", None),

@@ -59,6 +59,9 @@
 //! | `atomic` | the API promises a failed request changed nothing: every status is [`ApiError::safe_to_resend`] |
 //! | `code = "/json/pointer"` or a list | where a JSON body keeps its error code, for `when(code = …)`: RFC 6901 pointers tried in order, the first holding a string or a number wins |
 //! | `should_retry = "Header"` | the header carrying the server's own retry decision, for `should_retry` fields (default `X-Should-Retry`) |
+//! | `retry_after = [ms("retry-after-ms"), secs("/retry_after"), "Retry-After"]` or `retry_after = path` | typed hint sources: `secs`, `ms`, `unix`, `timestamp`, `duration`, in a header or (a name starting with `/`) a JSON pointer into the body; or a hint function (see [`recipes`] and [`hints`]) |
+//! | `rate_limit(limit = "…", remaining = "…", reset = duration("…"), used = "…")` | the API's own rate-limit headers, read by `rate_limit` fields and by a [`Throttle`] observing for this enum |
+//! | `error_2xx(body = "/ok: false")` | a 2xx whose body says so is an error ([`FromResponse::is_error`]); variants may then claim 2xx statuses |
 //!
 //! On a variant:
 //!
@@ -68,7 +71,7 @@
 //! | `retry = "never" \| "backoff" \| "after"` | overrides [`Retry::for_status`] |
 //! | `transport` | the variant for failures below HTTP (its error field may implement [`TransportError`]) |
 //! | `other` | every response no other variant claims; makes decoding total and generates [`FromResponse`] |
-//! | `when(header = "Name")`, `when(header = "Name: value")`, `when(code = "X")`, `when(code = ["X", "Y"])`, several at once, or `when = path` | conditions beyond the status that must all hold; without `status`, any non-2xx status (see [`recipes`]) |
+//! | `when(header = "Name")`, `when(header = "Name: value")`, `when(code = "X")`, `when(code = ["X", "Y"])`, `when(body = "/pointer: value")`, `when(body = "/pointer")`, several at once, or `when = path` | conditions beyond the status that must all hold; without `status`, any non-2xx status (see [`recipes`]) |
 //! | `retry_after = "Header"` or a list | this variant's hint headers, replacing the enum's |
 //! | `default_wait = "60s"` | the wait when the response gives no hint (`ms`, `s`, `m`, `h`) |
 //!
