@@ -264,8 +264,23 @@ pub enum MediaMagicError {
         #[api(body)]
         body: ErrorDetail,
     },
-    /// 409: already submitted, not retryable, or a retry already in
-    /// progress. Documented as not retryable.
+    /// 409 "Asset already submitted": the source URL was submitted
+    /// before. After a resend (a 500 or 502 on the first try), it says the
+    /// first attempt was stored after all. Told apart from the other 409s by
+    /// the page's verbatim message, the only one it quotes.
+    #[error("already submitted: {body}")]
+    #[api(
+        status = 409,
+        when(body = "/detail: Asset already submitted"),
+        retry = "never"
+    )]
+    AlreadySubmitted {
+        /// `{"detail": "Asset already submitted", "docs_url"}`.
+        #[api(body)]
+        body: ErrorDetail,
+    },
+    /// 409: not retryable, or a retry already in progress. Documented as
+    /// not retryable.
     #[error("conflict: {body}")]
     #[api(status = 409, retry = "never")]
     Conflict {
@@ -810,7 +825,7 @@ async fn submit(State(api): Shared, headers: HeaderMap, body: String) -> Respons
         Err(body) => return fail(MediaMagicError::Validation { body }),
     };
     if !lock(&api.submitted).insert(source_url.clone()) {
-        return fail(MediaMagicError::Conflict {
+        return fail(MediaMagicError::AlreadySubmitted {
             body: ErrorDetail::documented("Asset already submitted", "already-submitted"),
         });
     }
@@ -1157,7 +1172,7 @@ fn hint_or_backoff(wait: Duration, hint: Duration, (low, high): (Duration, Durat
 
 /// Whether `result` is the 409 of a source URL submitted before.
 fn already_submitted<T>(result: &Result<T, MediaMagicError>) -> bool {
-    matches!(result, Err(MediaMagicError::Conflict { body }) if body.detail == "Asset already submitted")
+    matches!(result, Err(MediaMagicError::AlreadySubmitted { .. }))
 }
 
 /// Whether an optional domain error body is there and says `detail`.

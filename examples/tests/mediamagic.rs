@@ -135,7 +135,7 @@ async fn documented_4xx_are_never_retried_and_keep_their_typed_bodies() {
         client, api, waits, ..
     } = setup().await;
     let id = asset(&client, "https://media.example/one.mp4").await;
-    let cases: [(u16, Make); 9] = [
+    let cases: [(u16, Make); 10] = [
         (400, || MediaMagicError::BadRequest {
             body: detail("No delivery destination"),
         }),
@@ -158,6 +158,9 @@ async fn documented_4xx_are_never_retried_and_keep_their_typed_bodies() {
         }),
         (409, || MediaMagicError::Conflict {
             body: detail("Not retryable"),
+        }),
+        (409, || MediaMagicError::AlreadySubmitted {
+            body: detail("Asset already submitted"),
         }),
         (413, || MediaMagicError::PayloadTooLarge {
             body: detail("Use the presigned upload URL"),
@@ -315,7 +318,7 @@ async fn a_second_submission_of_one_url_is_409_already_submitted() {
     let first: Submission = client.submit(&submission).await.unwrap();
     assert!(first.id.starts_with("sub_") && first.asset_id.starts_with("ast_"));
     let e = client.submit(&submission).await.unwrap_err();
-    let MediaMagicError::Conflict { body } = &e else {
+    let MediaMagicError::AlreadySubmitted { body } = &e else {
         panic!("{e:?}")
     };
     assert_eq!(body.detail, "Asset already submitted");
@@ -679,7 +682,7 @@ async fn a_submission_applied_before_its_500_is_resent_and_the_caller_gets_409_a
     let submission = NewSubmission::new("https://media.example/one.mp4");
     let e = client.submit(&submission).await.unwrap_err();
     // What the caller gets: the 409 of the resend, never a second asset.
-    let MediaMagicError::Conflict { body } = &e else {
+    let MediaMagicError::AlreadySubmitted { body } = &e else {
         panic!("{e:?}")
     };
     assert_eq!(body.detail, "Asset already submitted");
@@ -891,7 +894,7 @@ async fn submit_then_fetch_stops_at_the_first_error() {
     api.emulator.clear_hits();
     let e = client.submit_and_fetch(&submission).await.unwrap_err();
     assert!(
-        matches!(&e, MediaMagicError::Conflict { body } if body.detail == "Asset already submitted"),
+        matches!(&e, MediaMagicError::AlreadySubmitted { body } if body.detail == "Asset already submitted"),
         "{e:?}"
     );
     assert_eq!(api.emulator.hits_of(endpoint::SUBMIT), 1);
