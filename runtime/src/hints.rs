@@ -428,7 +428,7 @@ impl Hint {
         }
     }
 
-    fn from_text(
+    fn read_text(
         &self,
         text: &[u8],
         now: SystemTime,
@@ -447,9 +447,9 @@ impl Hint {
         }
     }
 
-    fn from_json(&self, value: &serde_json::Value, now: SystemTime) -> Option<Duration> {
+    fn read_json(&self, value: &serde_json::Value, now: SystemTime) -> Option<Duration> {
         match value {
-            serde_json::Value::String(text) => self.from_text(text.as_bytes(), now, None),
+            serde_json::Value::String(text) => self.read_text(text.as_bytes(), now, None),
             serde_json::Value::Number(number) => match self.unit {
                 HintUnit::Secs => json_number(number, NANOS_PER_SEC),
                 HintUnit::Ms => json_number(number, NANOS_PER_MS),
@@ -561,13 +561,13 @@ pub(crate) fn hint(parts: &ResponseParts<'_>, sources: &[Hint]) -> Option<Durati
     sources.iter().find_map(|source| match &source.place {
         Place::Header(name) => {
             let value = parts.headers.get(name)?;
-            source.from_text(value.as_bytes(), now, Some(name))
+            source.read_text(value.as_bytes(), now, Some(name))
         }
         Place::Body(pointer) => {
             let json = json
                 .get_or_insert_with(|| serde_json::from_slice(parts.body).ok())
                 .as_ref()?;
-            find_map(json, pointer, &mut |value| source.from_json(value, now))
+            find_map(json, pointer, &mut |value| source.read_json(value, now))
         }
         Place::Function(read) => read(parts),
     })
@@ -918,9 +918,14 @@ mod tests {
 
         #[test]
         fn used_pairs_are_total(value in proptest::collection::vec(any::<u8>(), 0..32)) {
-            if let Some((used, limit)) = used_pair(&value) {
-                prop_assert!(used <= u64::MAX && limit <= u64::MAX);
-            }
+            let _ = used_pair(&value);
+            let _ = count(&value);
+        }
+
+        #[test]
+        fn used_pairs_read_what_they_say(used in any::<u64>(), limit in any::<u64>(), prefix in "[a-z-]{0,10}=?") {
+            let text = format!("{prefix}{used}/{limit}");
+            prop_assert_eq!(used_pair(text.as_bytes()), Some((used, limit)));
         }
     }
 }
