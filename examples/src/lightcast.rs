@@ -112,7 +112,7 @@ fn detail(body: &Option<ErrorBody>) -> String {
 }
 
 /// Every documented error of the Lightcast API.
-#[derive(Debug, thiserror::Error, ApiError)]
+#[derive(Debug, thiserror::Error, ApiError, apifault::IntoResponse)]
 #[api(retry_after = ["Retry-After", "RateLimit-Reset"])]
 pub enum LightcastError {
     /// 400: the request is malformed (bad JSON, a malformed skill id).

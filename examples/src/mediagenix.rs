@@ -87,7 +87,7 @@ pub struct ValidationErrors {
 }
 
 /// Every documented error of the On-Demand API.
-#[derive(Debug, thiserror::Error, ApiError)]
+#[derive(Debug, thiserror::Error, ApiError, apifault::IntoResponse)]
 #[api(retry_after = "Ratelimit-Reset", request_id = "X-Request-Id", atomic)]
 pub enum OnDemandError {
     /// 400: bad syntax, e.g. a body that is not valid XML, or a file name

@@ -218,7 +218,7 @@ pub struct RateLimitBody {
 /// the API is still that status, and is still retried, whatever its body.
 /// Every other documented status is never retried, so a body of another
 /// shape lands in `Other`, which is never retried either.
-#[derive(Debug, thiserror::Error, ApiError)]
+#[derive(Debug, thiserror::Error, ApiError, apifault::IntoResponse)]
 pub enum MediaMagicError {
     /// 400: a sandbox-only field sent with a live key, or a webhook
     /// subscription without a delivery destination, or a body that is not

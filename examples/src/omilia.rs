@@ -127,7 +127,7 @@ fn detail(body: &Option<ErrorBody>) -> String {
 /// or another one: the status alone decides the variant).
 ///
 /// Not `atomic`: a failed request may have been applied.
-#[derive(Debug, thiserror::Error, ApiError)]
+#[derive(Debug, thiserror::Error, ApiError, apifault::IntoResponse)]
 pub enum OmiliaError {
     /// 400: a required parameter is missing.
     #[error("400 missing parameter{}", detail(body))]

@@ -17,6 +17,15 @@ pub fn derive_api_error(input: TokenStream) -> TokenStream {
     derive::derive(&input).into()
 }
 
+/// Implements `axum_core::response::IntoResponse` for an enum that also
+/// derives `ApiError`, from the same `#[api(...)]` attributes. See
+/// `apifault::IntoResponse` (feature `axum`).
+#[proc_macro_derive(IntoResponse, attributes(api))]
+pub fn derive_into_response(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    derive::derive_into_response(&input).into()
+}
+
 /// Retries the function as its error type says: `Retry::Never` errors stop
 /// at once, `Backoff` ones wait the policy's delay, `After` ones wait the
 /// server's hint. See `apifault::retry` (the attribute) for the arguments.

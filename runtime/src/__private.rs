@@ -325,19 +325,18 @@ pub use crate::http_axum::{
 #[cfg(feature = "axum")]
 pub use axum_core;
 
-/// Emits its input only with apifault's `axum` feature; see `http_axum.rs`.
-#[cfg(feature = "axum")]
-pub use crate::__apifault_if_axum as if_axum;
+/// `derive(IntoResponse)` serves what `derive(ApiError)` classifies: it
+/// asks for both.
+#[diagnostic::on_unimplemented(
+    message = "`#[derive(apifault::IntoResponse)]` needs `#[derive(ApiError)]` on `{Self}` too",
+    label = "add `ApiError` to this enum's derives",
+    note = "both read the same `#[api(...)]` attributes: `#[derive(ApiError, apifault::IntoResponse)]`"
+)]
+pub trait DerivesApiError: ApiError {}
+impl<T: ApiError> DerivesApiError for T {}
 
-/// Without the `axum` feature, `IntoResponse` impls are dropped.
-#[cfg(not(feature = "axum"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __apifault_if_axum_off {
-    ($($tokens:tt)*) => {};
-}
-#[cfg(not(feature = "axum"))]
-pub use crate::__apifault_if_axum_off as if_axum;
+#[inline]
+pub const fn derive_api_error_too<T: DerivesApiError + ?Sized>() {}
 
 /// Whether any value of the header `name`, trimmed, equals `expected`
 /// ASCII-case-insensitively: a `when(header = "Name: value")` condition.

@@ -352,12 +352,3 @@ impl<T: ?Sized> ViaNoDisplay for DisplayProbe<'_, T> {
         None
     }
 }
-
-/// The `IntoResponse` impl is emitted through this macro, which expands to
-/// nothing unless apifault's `axum` feature is on: the derive cannot see
-/// apifault's features, but this macro can.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __apifault_if_axum {
-    ($($tokens:tt)*) => { $($tokens)* };
-}

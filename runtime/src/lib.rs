@@ -173,7 +173,7 @@
 //! | `derive` (default) | `#[derive(ApiError)]` and `#[apifault::retry]` |
 //! | `tokio` (default) | async waits on tokio's timer, pausable in tests |
 //! | `reqwest` | `reqwest::json`, `reqwest::text`, `reqwest::bytes`, `reqwest::no_content`: any 2xx is success, anything else becomes `E::from_response` with the body read up to a cap (`reqwest::Decoder`); `reqwest::Error` is a [`TransportError`] (a failed connect is safe to resend, a timeout is not); `reqwest::send` goes through a [`Throttle`] |
-//! | `axum` | `impl IntoResponse` for every derived enum: the variant's status, its body field (text, bytes or JSON, else an RFC 9457 problem document), and `retry_after`, `rate_limit`, `request_id` and `header` fields as headers, so that a response decodes back to the same variant |
+//! | `axum` | `#[derive(ApiError, apifault::IntoResponse)]`, opt-in per enum (an enum that does not ask keeps its own impl): the variant's status, its body field (text, bytes or JSON, else an RFC 9457 problem document), and `retry_after`, `rate_limit`, `request_id` and `header` fields as headers, so that a response decodes back to the same variant |
 //! | `tower` | `tower::RetryLayer`: the engine as middleware for any `Service` whose error implements [`ApiError`] |
 //!
 //! A [`Throttle`] learns the window from every response's rate-limit
@@ -338,6 +338,41 @@ pub use apifault_macros::ApiError;
 /// of a loop that others reborrow): return an owned value instead.
 #[cfg(feature = "derive")]
 pub use apifault_macros::retry;
+
+/// Derives `axum_core::response::IntoResponse` (so axum's `IntoResponse`)
+/// for an enum that derives [`ApiError`](macro@ApiError), from the same
+/// `#[api(...)]` attributes: the variant's status; its body field (text,
+/// bytes or JSON, else an RFC 9457 problem document); its hint, rate-limit,
+/// request-id, `should_retry` and `header` fields as headers; and what its
+/// conditions test. So one enum serves both sides of the wire, and a served
+/// response decodes back to the same variant.
+///
+/// It is opt-in per enum: turning on the `axum` feature changes no enum that
+/// does not ask for it, so a hand-written `IntoResponse` elsewhere in the
+/// build stays valid.
+///
+/// ```
+/// use apifault::{ApiError, FromResponse, ResponseParts};
+/// use axum_core::response::IntoResponse;
+/// use std::time::Duration;
+///
+/// #[derive(Debug, PartialEq, ApiError, apifault::IntoResponse)]
+/// #[api(retry_after = "Ratelimit-Reset")]
+/// enum TitleError {
+///     #[api(status = 429)]
+///     RateLimited { #[api(retry_after)] wait: Option<Duration> },
+///     #[api(other)]
+///     Other { #[api(status)] status: http::StatusCode },
+/// }
+///
+/// let response = TitleError::RateLimited { wait: Some(Duration::from_secs(200)) }.into_response();
+/// assert_eq!(response.status(), http::StatusCode::TOO_MANY_REQUESTS);
+/// assert_eq!(response.headers()["ratelimit-reset"], "200");
+/// let back = TitleError::from_response(ResponseParts::new(response.status(), response.headers(), b""));
+/// assert_eq!(back, TitleError::RateLimited { wait: Some(Duration::from_secs(200)) });
+/// ```
+#[cfg(all(feature = "derive", feature = "axum"))]
+pub use apifault_macros::IntoResponse;
 
 /// The README's example, compiled and run as a doc test.
 #[cfg(doctest)]

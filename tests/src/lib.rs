@@ -210,7 +210,7 @@ pub mod http_support;
 
 /// An enum served by axum and decoded by reqwest: every variant must come
 /// back the same after a trip over real HTTP.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, ApiError)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, ApiError, apifault::IntoResponse)]
 #[api(retry_after = "Ratelimit-Reset", request_id = "X-Request-Id")]
 pub enum ServerError {
     /// 400 with a text body.

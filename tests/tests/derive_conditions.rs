@@ -33,7 +33,7 @@ fn unix_now() -> u64 {
 }
 
 /// GitHub's rules, as DESIGN writes them.
-#[derive(Debug, PartialEq, ApiError)]
+#[derive(Debug, PartialEq, ApiError, apifault::IntoResponse)]
 #[api(request_id = "x-github-request-id")]
 enum GitHubError {
     #[api(
@@ -239,7 +239,7 @@ fn precedence_follows_every_row_of_the_rule() {
 }
 
 /// Stripe's rules, as DESIGN writes them, with AWS's throttling code.
-#[derive(Debug, PartialEq, ApiError)]
+#[derive(Debug, PartialEq, ApiError, apifault::IntoResponse)]
 #[api(
     code = ["/error/code", "/__type"],
     should_retry = "Stripe-Should-Retry",

@@ -29,7 +29,7 @@ fn ms(n: u64) -> Option<Duration> {
 }
 
 /// OpenAI's dialect, as DESIGN writes it.
-#[derive(Debug, PartialEq, ApiError)]
+#[derive(Debug, PartialEq, ApiError, apifault::IntoResponse)]
 #[api(
     retry_after = [ms("retry-after-ms"), "Retry-After"],
     rate_limit(limit = "x-ratelimit-limit-requests",
@@ -124,7 +124,7 @@ fn body_conditions_tell_a_quota_from_a_rate_limit() {
 }
 
 /// Slack's dialect: errors inside a 200.
-#[derive(Debug, PartialEq, ApiError)]
+#[derive(Debug, PartialEq, ApiError, apifault::IntoResponse)]
 #[api(error_2xx(body = "/ok: false"), code = "/error", retry_after = [secs("Retry-After")])]
 enum ChatError {
     #[api(status = 200, when(code = "ratelimited"), retry = "after")]

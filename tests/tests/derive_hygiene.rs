@@ -36,7 +36,7 @@ mod shadowed {
         false
     }
 
-    #[derive(Debug, ApiError)]
+    #[derive(Debug, ApiError, apifault::IntoResponse)]
     #[api(request_id = "X-Req", code = "/code", should_retry = "X-Retry")]
     pub(crate) enum E {
         #[api(

@@ -28,11 +28,9 @@ pub(crate) fn expand(input: &Enum<'_>) -> TokenStream {
         Some(other) => impl_from_response(input, other),
         None => assert_decodable(input),
     };
-    let into_response = impl_into_response(input);
     quote! {
         #api_error
         #decoding
-        #into_response
     }
 }
 
@@ -651,13 +649,27 @@ fn header_statics(input: &Enum<'_>) -> TokenStream {
     }
 }
 
-/// `impl IntoResponse`, emitted through `if_axum!` so that it exists only
-/// with apifault's `axum` feature: the variant's status, its hint, request
+/// `derive(IntoResponse)` next to `derive(ApiError)`: a check, spanned on
+/// the enum's name, that the enum implements `ApiError`.
+pub(crate) fn requires_api_error(input: &syn::DeriveInput) -> TokenStream {
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    quote_spanned! {ident.span()=>
+        const _: () = {
+            fn __apifault_requires_api_error #impl_generics () #where_clause {
+                ::apifault::__private::derive_api_error_too::<#ident #ty_generics>();
+            }
+        };
+    }
+}
+
+/// `impl IntoResponse`, for an enum that asks for it with
+/// `#[derive(apifault::IntoResponse)]`: the variant's status, its hint, request
 /// id, rate-limit and header fields as headers, its body field (text,
 /// bytes or JSON) or else an RFC 9457 problem document, and what its
 /// conditions test (a header's value, the error code at the enum's code
 /// pointer) so that the response decodes back to the same variant.
-fn impl_into_response(input: &Enum<'_>) -> TokenStream {
+pub(crate) fn impl_into_response(input: &Enum<'_>) -> TokenStream {
     let ident = input.ident;
     let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
     let where_clause = where_clause(input, false);
@@ -754,17 +766,15 @@ fn impl_into_response(input: &Enum<'_>) -> TokenStream {
         quote!(match &self { #(#arms)* })
     };
     quote! {
-        ::apifault::__private::if_axum! {
-            #[automatically_derived]
-            #[allow(deprecated)]
-            impl #impl_generics ::apifault::__private::axum_core::response::IntoResponse for #ident #ty_generics #where_clause {
-                #[allow(unused_imports, unused_variables, unreachable_code)]
-                fn into_response(self) -> ::apifault::__private::axum_core::response::Response {
-                    use ::apifault::__private::{ViaDisplay as _, ViaNoDisplay as _, ViaOpaque as _, ViaRaw as _, ViaSerialize as _};
-                    #header_statics
-                    let #response: ::apifault::__private::ServerResponse = #matched;
-                    #response.finish((&&::apifault::__private::DisplayProbe(&self)).display())
-                }
+        #[automatically_derived]
+        #[allow(deprecated)]
+        impl #impl_generics ::apifault::__private::axum_core::response::IntoResponse for #ident #ty_generics #where_clause {
+            #[allow(unused_imports, unused_variables, unreachable_code)]
+            fn into_response(self) -> ::apifault::__private::axum_core::response::Response {
+                use ::apifault::__private::{ViaDisplay as _, ViaNoDisplay as _, ViaOpaque as _, ViaRaw as _, ViaSerialize as _};
+                #header_statics
+                let #response: ::apifault::__private::ServerResponse = #matched;
+                #response.finish((&&::apifault::__private::DisplayProbe(&self)).display())
             }
         }
     }
