@@ -203,12 +203,19 @@ impl<E> Emulator<E> {
     }
 }
 
-/// Writes `RateLimit-Limit`, `-Remaining` and `-Reset` (whole seconds).
+/// Writes `RateLimit-Limit`, `-Remaining` and `-Reset` (whole seconds,
+/// rounded up as apifault's own servers round them).
 pub fn insert_rate_limit(headers: &mut axum::http::HeaderMap, announced: RateLimit) {
+    use apifault::rules::header;
     let pairs = [
-        ("ratelimit-limit", announced.limit),
-        ("ratelimit-remaining", announced.remaining),
-        ("ratelimit-reset", announced.reset.map(|r| r.as_secs())),
+        (header::RATELIMIT_LIMIT, announced.limit),
+        (header::RATELIMIT_REMAINING, announced.remaining),
+        (
+            header::RATELIMIT_RESET,
+            announced
+                .reset
+                .map(|r| apifault::rules::whole_seconds_up(r.as_secs(), r.subsec_nanos())),
+        ),
     ];
     for (name, value) in pairs {
         if let Some(value) = value {

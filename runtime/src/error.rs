@@ -56,13 +56,23 @@ impl Retry {
     /// ```
     #[must_use]
     pub const fn for_status(status: StatusCode) -> Retry {
-        match status.as_u16() {
-            408 => Retry::Backoff,
-            429 => Retry::After,
-            // 501 and 505 say the server will never support the request.
-            501 | 505 => Retry::Never,
-            500..=599 => Retry::Backoff,
-            _ => Retry::Never,
+        // The table the derive uses at compile time, so that the two agree.
+        Retry::from_rule(apifault_rules::retry_for_status(status.as_u16()))
+    }
+
+    const fn from_rule(rule: apifault_rules::RetryRule) -> Retry {
+        match rule {
+            apifault_rules::RetryRule::Never => Retry::Never,
+            apifault_rules::RetryRule::Backoff => Retry::Backoff,
+            apifault_rules::RetryRule::After => Retry::After,
+        }
+    }
+
+    const fn rule(self) -> apifault_rules::RetryRule {
+        match self {
+            Retry::Never => apifault_rules::RetryRule::Never,
+            Retry::Backoff => apifault_rules::RetryRule::Backoff,
+            Retry::After => apifault_rules::RetryRule::After,
         }
     }
 
@@ -73,11 +83,7 @@ impl Retry {
     /// ```
     #[must_use]
     pub const fn as_str(self) -> &'static str {
-        match self {
-            Retry::Never => "never",
-            Retry::Backoff => "backoff",
-            Retry::After => "after",
-        }
+        self.rule().name()
     }
 }
 
@@ -198,7 +204,7 @@ impl<E: ApiError + ?Sized> ApiError for Box<E> {
 /// Whether a response with `status` surely changed nothing on the server:
 /// 429 and 503 reject a request before it is processed.
 pub(crate) const fn status_safe_to_resend(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 503)
+    apifault_rules::safe_to_resend_status(status.as_u16())
 }
 
 /// What a transport error (a failure below HTTP: DNS, connect, TLS, timeout,

@@ -322,13 +322,13 @@ pub fn rate_limit_at(headers: &HeaderMap, now: SystemTime) -> Option<RateLimit> 
         limit: announced
             .limit
             .or_else(policy_quota)
-            .or_else(|| separate(["ratelimit-limit", "x-ratelimit-limit"])),
+            .or_else(|| separate([RATELIMIT_LIMIT, X_RATELIMIT_LIMIT])),
         remaining: announced
             .remaining
-            .or_else(|| separate(["ratelimit-remaining", "x-ratelimit-remaining"])),
+            .or_else(|| separate([RATELIMIT_REMAINING, X_RATELIMIT_REMAINING])),
         reset: announced
             .reset
-            .or_else(|| whole_number(leading_member(headers.get("ratelimit-reset")?.as_bytes())))
+            .or_else(|| whole_number(leading_member(headers.get(RATELIMIT_RESET)?.as_bytes())))
             .map(seconds)
             .or_else(|| x_reset(headers.get("x-ratelimit-reset")?.as_bytes(), now)),
     })
@@ -402,19 +402,21 @@ pub fn request_id<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h s
 }
 
 /// The IETF structured field, as `HeaderName` spells it (always lowercase).
-const RATELIMIT: &str = "ratelimit";
-const RATELIMIT_POLICY: &str = "ratelimit-policy";
+use apifault_rules::header::{
+    RATELIMIT, RATELIMIT_LIMIT, RATELIMIT_POLICY, RATELIMIT_REMAINING, RATELIMIT_RESET,
+    X_RATELIMIT_LIMIT, X_RATELIMIT_REMAINING, X_RATELIMIT_RESET,
+};
 
 /// Any one of these makes [`rate_limit`] answer `Some`.
 const RATE_LIMIT_HEADERS: [&str; 8] = [
     RATELIMIT,
     RATELIMIT_POLICY,
-    "ratelimit-limit",
-    "ratelimit-remaining",
-    "ratelimit-reset",
-    "x-ratelimit-limit",
-    "x-ratelimit-remaining",
-    "x-ratelimit-reset",
+    RATELIMIT_LIMIT,
+    RATELIMIT_REMAINING,
+    RATELIMIT_RESET,
+    X_RATELIMIT_LIMIT,
+    X_RATELIMIT_REMAINING,
+    X_RATELIMIT_RESET,
 ];
 
 /// Strips RFC 9110 optional whitespace (SP and HTAB, nothing else).

@@ -149,7 +149,8 @@ fn until(at: u128, now: SystemTime) -> Duration {
 
 /// An RFC 3339 timestamp (`2026-12-02T15:04:05Z`, `…T15:04:05.25+01:00`;
 /// `t`, `z` and a space for `T` accepted, and ISO 8601's minute precision,
-/// `2026-12-02T15:04Z`), as the wait from `now`: zero when it has passed. Anthropic's `anthropic-ratelimit-requests-reset`, Jira's
+/// `2026-12-02T15:04Z`), as the wait from `now`: zero when it has passed.
+/// Anthropic's `anthropic-ratelimit-requests-reset`, Jira's
 /// `X-RateLimit-Reset`.
 ///
 /// ```
@@ -500,9 +501,11 @@ impl Hint {
 
     fn render_text(&self, wait: Duration, now: SystemTime, name: &str) -> Option<String> {
         let millis = wait.as_millis();
-        let whole_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let whole_secs = apifault_rules::whole_seconds_up(wait.as_secs(), wait.subsec_nanos());
         Some(match self.unit {
-            HintUnit::Plain if name == "ratelimit" => format!("\"default\";r=0;t={whole_secs}"),
+            HintUnit::Plain if name == apifault_rules::header::RATELIMIT => {
+                format!("\"default\";r=0;t={whole_secs}")
+            }
             HintUnit::Plain => whole_secs.to_string(),
             HintUnit::Secs => format!("{}.{:03}", millis / 1000, millis % 1000),
             HintUnit::Ms => millis.to_string(),

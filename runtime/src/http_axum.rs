@@ -47,10 +47,8 @@ pub struct ServerResponse {
 /// Whole seconds, rounded up (a client must not come back early), and no
 /// more than [`SATURATED_WAIT`] (what the client's parser reads back).
 fn whole_seconds(wait: Duration) -> u64 {
-    let secs = wait
-        .as_secs()
-        .saturating_add(u64::from(wait.subsec_nanos() > 0));
-    secs.min(SATURATED_WAIT.as_secs())
+    apifault_rules::whole_seconds_up(wait.as_secs(), wait.subsec_nanos())
+        .min(SATURATED_WAIT.as_secs())
 }
 
 fn seconds_value(wait: Duration) -> HeaderValue {
@@ -132,21 +130,6 @@ impl ServerResponse {
         self.body_values.push((pointer, value));
     }
 
-    /// The wait hint, in the first header the enum reads it from.
-    pub fn retry_after(&mut self, names: &[HeaderName], wait: Option<Duration>) {
-        let (Some(name), Some(wait)) = (names.first(), wait) else {
-            return;
-        };
-        let value = if name.as_str() == "ratelimit" {
-            HeaderValue::try_from(format!("\"default\";r=0;t={}", whole_seconds(wait))).ok()
-        } else {
-            Some(seconds_value(wait))
-        };
-        if let Some(value) = value {
-            self.headers.insert(name.clone(), value);
-        }
-    }
-
     pub fn request_id(&mut self, name: &HeaderName, id: Option<&str>) {
         if let Some(value) = id.and_then(visible) {
             self.headers.insert(name.clone(), value);
@@ -156,15 +139,22 @@ impl ServerResponse {
     pub fn rate_limit(&mut self, announced: Option<RateLimit>) {
         let Some(announced) = announced else { return };
         if let Some(limit) = announced.limit {
-            self.headers
-                .insert("ratelimit-limit", HeaderValue::from(limit));
+            self.headers.insert(
+                apifault_rules::header::RATELIMIT_LIMIT,
+                HeaderValue::from(limit),
+            );
         }
         if let Some(remaining) = announced.remaining {
-            self.headers
-                .insert("ratelimit-remaining", HeaderValue::from(remaining));
+            self.headers.insert(
+                apifault_rules::header::RATELIMIT_REMAINING,
+                HeaderValue::from(remaining),
+            );
         }
         if let Some(reset) = announced.reset {
-            self.headers.insert("ratelimit-reset", seconds_value(reset));
+            self.headers.insert(
+                apifault_rules::header::RATELIMIT_RESET,
+                seconds_value(reset),
+            );
         }
     }
 

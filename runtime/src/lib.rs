@@ -227,6 +227,17 @@ pub mod headers;
 pub mod hints;
 mod policy;
 pub mod recipes;
+
+/// The rule tables apifault's derive and runtime share: what a status means
+/// for retrying ([`rules::retry_for_status`], which [`Retry::for_status`]
+/// reads) and resending, the words of `retry = "…"` and `jitter = "…"`, and
+/// the standard header names.
+///
+/// ```
+/// assert_eq!(apifault::rules::header::RATELIMIT_RESET, "ratelimit-reset");
+/// assert!(apifault::rules::safe_to_resend_status(503));
+/// ```
+pub use apifault_rules as rules;
 mod response;
 pub mod testing;
 mod throttle;

@@ -278,22 +278,16 @@ impl Claims {
     }
 }
 
-/// Mirrors `apifault::Retry::for_status`, so that the macro can classify a
-/// variant that claims several statuses without keeping the one it got.
+/// The runtime's `Retry::for_status`, from the table both share, so that
+/// the macro can classify a variant that claims several statuses without
+/// keeping the one it got.
 pub(crate) fn default_retry(code: u64) -> RetryKind {
-    match code {
-        408 => RetryKind::Backoff,
-        429 => RetryKind::After,
-        501 | 505 => RetryKind::Never,
-        500..=599 => RetryKind::Backoff,
-        _ => RetryKind::Never,
-    }
+    apifault_rules::retry_for_status(u16::try_from(code).unwrap_or(u16::MAX))
 }
 
-/// Mirrors the runtime's `status_safe_to_resend`: 429 and 503 reject a
-/// request before processing it.
+/// The runtime's resend rule for one status, from the shared table.
 pub(crate) fn default_safe_to_resend(code: u64) -> bool {
-    matches!(code, 429 | 503)
+    apifault_rules::safe_to_resend_status(u16::try_from(code).unwrap_or(u16::MAX))
 }
 
 impl<'a> Variant<'a> {

@@ -173,22 +173,8 @@ pub(crate) struct StatusItem {
     pub(crate) tokens: TokenStream,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum RetryKind {
-    Never,
-    Backoff,
-    After,
-}
-
-impl RetryKind {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            RetryKind::Never => "never",
-            RetryKind::Backoff => "backoff",
-            RetryKind::After => "after",
-        }
-    }
-}
+/// A variant's retry rule: the same table and words the runtime uses.
+pub(crate) use apifault_rules::RetryRule as RetryKind;
 
 pub(crate) struct RetryAttr {
     pub(crate) lit: LitStr,
@@ -716,18 +702,15 @@ pub(crate) fn variant<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> VariantAttrs<'a>
                         "expected `retry = \"never\"`, `\"backoff\"` or `\"after\"`",
                     )
                 })?;
-                let kind = match lit.value().as_str() {
-                    "never" => RetryKind::Never,
-                    "backoff" => RetryKind::Backoff,
-                    "after" => RetryKind::After,
-                    other => {
-                        return Err(syn::Error::new_spanned(
-                            &lit,
-                            format!(
-                                "unknown retry `{other}`; expected \"never\", \"backoff\" or \"after\""
-                            ),
-                        ));
-                    }
+                let Some(kind) = RetryKind::from_name(&lit.value()) else {
+                    return Err(syn::Error::new_spanned(
+                        &lit,
+                        format!(
+                            "unknown retry `{}`; expected {}",
+                            lit.value(),
+                            RetryKind::NAMES
+                        ),
+                    ));
                 };
                 out.retry = Some(RetryAttr { lit, kind });
             }

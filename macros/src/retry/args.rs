@@ -160,20 +160,22 @@ impl Args {
                 let lit: LitStr = meta.value()?.parse().map_err(|e| {
                     syn::Error::new(e.span(), "expected `jitter = \"none\"`, `\"full\"`, `\"equal\"` or `\"decorrelated\"`")
                 })?;
-                let jitter = match lit.value().as_str() {
-                    "none" => "None",
-                    "full" => "Full",
-                    "equal" => "Equal",
-                    "decorrelated" => "Decorrelated",
-                    other => {
-                        return Err(syn::Error::new_spanned(
-                            &lit,
-                            format!(
-                                "unknown jitter `{other}`; expected \"none\", \"full\", \"equal\" or \"decorrelated\""
-                            ),
-                        ));
-                    }
+                // `Jitter`'s variants, in the order of the shared word list.
+                const VARIANTS: [&str; 4] = ["None", "Full", "Equal", "Decorrelated"];
+                let Some(index) = apifault_rules::JITTERS
+                    .iter()
+                    .position(|word| *word == lit.value())
+                else {
+                    return Err(syn::Error::new_spanned(
+                        &lit,
+                        format!(
+                            "unknown jitter `{}`; expected {}",
+                            lit.value(),
+                            apifault_rules::JITTER_NAMES
+                        ),
+                    ));
                 };
+                let jitter = VARIANTS[index];
                 self.knobs.push(Knob {
                     key,
                     value: KnobValue::Jitter(jitter),
