@@ -190,6 +190,32 @@ pub trait FromResponse: Sized {
         !parts.status.is_success()
     }
 
+    /// Whether [`is_error`](FromResponse::is_error) may call a 2xx an error,
+    /// so that HTTP glue must read a success's body before handing it on:
+    /// `true` exactly for an enum with `#[api(error_2xx(...))]`. Glue for an
+    /// enum without it treats every 2xx as a success unread.
+    ///
+    /// ```
+    /// use apifault::{ApiError, FromResponse};
+    ///
+    /// #[derive(Debug, ApiError)]
+    /// #[api(error_2xx(body = "/ok: false"))]
+    /// enum Slack {
+    ///     #[api(other)]
+    ///     Other { #[api(status)] status: http::StatusCode },
+    /// }
+    ///
+    /// #[derive(Debug, ApiError)]
+    /// enum Plain {
+    ///     #[api(other)]
+    ///     Other { #[api(status)] status: http::StatusCode },
+    /// }
+    ///
+    /// assert!(Slack::ERRORS_IN_2XX);
+    /// assert!(!Plain::ERRORS_IN_2XX);
+    /// ```
+    const ERRORS_IN_2XX: bool = false;
+
     /// The rate-limit state a response of this API announces: by default
     /// the standard headers ([`crate::headers::rate_limit`]); an enum with
     /// `#[api(rate_limit(limit = …, remaining = …, reset = …, used = …))]`

@@ -1010,6 +1010,7 @@ fn impl_from_response(input: &Enum<'_>, other: &Variant<'_>) -> TokenStream {
             fn is_error(#parts: &::apifault::__private::ResponseParts<'_>) -> ::core::primitive::bool {
                 ::apifault::__private::error_in_2xx(#parts, #pointer, #value)
             }
+            const ERRORS_IN_2XX: ::core::primitive::bool = true;
         }
     });
     let rate_limit_fn = input.attrs.rate_limit.is_some().then(|| {
