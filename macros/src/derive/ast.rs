@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use syn::{DeriveInput, Generics, Ident, Member, Type};
 
 use super::attr::{
-    self, ContainerAttrs, FieldAttr, FieldRole, RetryKind, StatusItem, VariantAttrs,
+    self, ContainerAttrs, FieldAttr, FieldRole, RetryKind, Role, StatusItem, VariantAttrs,
 };
 use crate::ctxt::Ctxt;
 
@@ -112,7 +112,7 @@ impl<'a> Enum<'a> {
         if let Some(retry) = &variant.attrs.retry {
             return Some(retry.kind);
         }
-        if variant.kind() != Kind::Status || variant.field("status").is_some() {
+        if variant.kind() != Kind::Status || variant.field(Role::Status).is_some() {
             return None;
         }
         let codes = self.held_codes(variant);
@@ -308,10 +308,10 @@ impl<'a> Variant<'a> {
     }
 
     /// The field playing `role` (compared by role name).
-    pub(crate) fn field(&self, role: &str) -> Option<&Field<'a>> {
+    pub(crate) fn field(&self, role: Role) -> Option<&Field<'a>> {
         self.fields
             .iter()
-            .find(|f| f.attr.as_ref().is_some_and(|a| a.role.name() == role))
+            .find(|f| f.attr.as_ref().is_some_and(|a| a.role.role() == role))
     }
 
     /// The one status this variant claims, if it claims exactly one.

@@ -192,7 +192,33 @@ pub(crate) enum FieldRole {
     ShouldRetry,
 }
 
+/// A role without its data, to ask a variant for the field playing it: an
+/// exhaustive enum, so that a new role cannot be asked for by a misspelt
+/// name.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Role {
+    Status,
+    Body,
+    RetryAfter,
+    RequestId,
+    Header,
+    RateLimit,
+    ShouldRetry,
+}
+
 impl FieldRole {
+    pub(crate) fn role(&self) -> Role {
+        match self {
+            FieldRole::Status => Role::Status,
+            FieldRole::Body => Role::Body,
+            FieldRole::RetryAfter => Role::RetryAfter,
+            FieldRole::RequestId => Role::RequestId,
+            FieldRole::Header(_) => Role::Header,
+            FieldRole::RateLimit => Role::RateLimit,
+            FieldRole::ShouldRetry => Role::ShouldRetry,
+        }
+    }
+
     pub(crate) fn name(&self) -> &'static str {
         match self {
             FieldRole::Status => "status",
@@ -912,7 +938,7 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> Option<FieldAttr> {
             )));
         }
         if let Some(first) = &out {
-            if first.role.name() == role.name() {
+            if first.role.role() == role.role() {
                 return Err(syn::Error::new_spanned(
                     &key,
                     format!("duplicate `{key}`: give it once"),

@@ -8,7 +8,7 @@ use syn::Type;
 use syn::spanned::Spanned;
 
 use super::ast::{Enum, Field, Kind, STATUSES, Variant, default_safe_to_resend, option_inner};
-use super::attr::{BodyTest, Condition, FieldRole, HintSource, HintUnit, RetryKind};
+use super::attr::{BodyTest, Condition, FieldRole, HintSource, HintUnit, RetryKind, Role};
 
 /// A name the expansion defines for itself (a local, a label, a static).
 /// Mixed-site hygiene keeps locals apart from the user's, and the
@@ -168,7 +168,7 @@ fn impl_api_error(input: &Enum<'_>) -> TokenStream {
     let atomic = input.attrs.atomic.is_some();
 
     let status = match_self(input, |variant| {
-        match (variant.kind(), variant.field("status")) {
+        match (variant.kind(), variant.field(Role::Status)) {
             (Kind::Status | Kind::Other, Some(field)) => (vec![field], to_status(field)),
             (Kind::Status, None) => match variant.single_status() {
                 Some(code) => {
@@ -183,7 +183,7 @@ fn impl_api_error(input: &Enum<'_>) -> TokenStream {
 
     let retry = match_self(input, |variant| {
         let mut fields = Vec::new();
-        let base = match (variant.kind(), variant.field("status")) {
+        let base = match (variant.kind(), variant.field(Role::Status)) {
             _ if variant.attrs.retry.is_some() || input.static_retry(variant).is_some() => {
                 retry_tokens(input.static_retry(variant).unwrap_or(RetryKind::Never))
             }
@@ -201,7 +201,7 @@ fn impl_api_error(input: &Enum<'_>) -> TokenStream {
             },
             _ => quote!(::apifault::__private::Retry::Never),
         };
-        match variant.field("should_retry") {
+        match variant.field(Role::ShouldRetry) {
             Some(field) => {
                 fields.push(field);
                 let ty = field.ty;
@@ -219,7 +219,7 @@ fn impl_api_error(input: &Enum<'_>) -> TokenStream {
     let retry_after = input
         .variants
         .iter()
-        .any(|v| v.field("retry_after").is_some() || v.attrs.default_wait.is_some())
+        .any(|v| v.field(Role::RetryAfter).is_some() || v.attrs.default_wait.is_some())
         .then(|| {
             let arms = match_self(input, |variant| {
                 let default = variant
@@ -228,7 +228,7 @@ fn impl_api_error(input: &Enum<'_>) -> TokenStream {
                     .as_ref()
                     .and_then(|w| w.millis)
                     .map(millis_tokens);
-                match (variant.field("retry_after"), default) {
+                match (variant.field(Role::RetryAfter), default) {
                     (Some(field), default) => {
                         let ty = field.ty;
                         let bound = binding(field);
@@ -253,9 +253,9 @@ fn impl_api_error(input: &Enum<'_>) -> TokenStream {
     let request_id = input
         .variants
         .iter()
-        .any(|v| v.field("request_id").is_some())
+        .any(|v| v.field(Role::RequestId).is_some())
         .then(|| {
-            let arms = match_self(input, |variant| match variant.field("request_id") {
+            let arms = match_self(input, |variant| match variant.field(Role::RequestId) {
                 Some(field) => {
                     let ty = field.ty;
                     let bound = binding(field);
@@ -274,7 +274,7 @@ fn impl_api_error(input: &Enum<'_>) -> TokenStream {
         });
 
     let safe_to_resend = match_self(input, |variant| {
-        match (variant.kind(), variant.field("status")) {
+        match (variant.kind(), variant.field(Role::Status)) {
             (Kind::Status | Kind::Other, _) if atomic => (vec![], quote!(true)),
             (Kind::Status | Kind::Other, Some(field)) => {
                 let status = to_status(field);
@@ -362,43 +362,46 @@ fn where_clause(input: &Enum<'_>, from_response: bool) -> TokenStream {
     for variant in &input.variants {
         let decoded = matches!(variant.kind(), Kind::Status | Kind::Other);
         for field in &variant.fields {
-            let (ty, bound) = match (field.role(), from_response) {
-                (Some(FieldRole::Status), _) => {
-                    (field.ty, quote!(::apifault::__private::StatusField))
-                }
-                (Some(FieldRole::RetryAfter), _) => {
+            // Every role is named: a new one cannot lose its bound to a
+            // wildcard.
+            let (ty, bound) = match field.role() {
+                Some(FieldRole::Status) => (field.ty, quote!(::apifault::__private::StatusField)),
+                Some(FieldRole::RetryAfter) => {
                     (field.ty, quote!(::apifault::__private::RetryAfterField))
                 }
-                (Some(FieldRole::RequestId), _) => {
+                Some(FieldRole::RequestId) => {
                     (field.ty, quote!(::apifault::__private::RequestIdField))
                 }
-                (Some(FieldRole::RateLimit), true) => {
-                    (field.ty, quote!(::apifault::__private::RateLimitField))
-                }
-                (Some(FieldRole::ShouldRetry), _) => {
+                Some(FieldRole::ShouldRetry) => {
                     (field.ty, quote!(::apifault::__private::ShouldRetryField))
                 }
-                (Some(FieldRole::Body), true) => match option_inner(field.ty) {
+                // Decoding fills it and serving reads it.
+                Some(FieldRole::RateLimit) => {
+                    (field.ty, quote!(::apifault::__private::RateLimitField))
+                }
+                Some(FieldRole::Body) if !from_response => continue,
+                Some(FieldRole::Body) => match option_inner(field.ty) {
                     Some(inner) => (inner, quote!(::apifault::__private::DeserializeOwned)),
                     None if variant.kind() == Kind::Other => {
                         (field.ty, quote!(::apifault::__private::OtherBody))
                     }
                     None => (field.ty, quote!(::apifault::__private::DeserializeOwned)),
                 },
-                (Some(FieldRole::Header(_)), true) => (
+                Some(FieldRole::Header(_)) if !from_response => continue,
+                Some(FieldRole::Header(_)) => (
                     option_inner(field.ty).unwrap_or(field.ty),
                     quote!(::core::str::FromStr),
                 ),
-                (None, true) if decoded => (field.ty, quote!(::core::default::Default)),
-                (None, false)
-                    if variant.kind() == Kind::Transport
-                        && variant
-                            .transport_field()
-                            .is_some_and(|f| f.member == field.member) =>
+                None if from_response && decoded => (field.ty, quote!(::core::default::Default)),
+                None if !from_response
+                    && variant.kind() == Kind::Transport
+                    && variant
+                        .transport_field()
+                        .is_some_and(|f| f.member == field.member) =>
                 {
                     (field.ty, quote!(::apifault::__private::TransportError))
                 }
-                _ => continue,
+                None => continue,
             };
             if mentions_param(ty, &params) {
                 bounds.push(quote!(#ty: #bound));
@@ -682,7 +685,7 @@ pub(crate) fn impl_into_response(input: &Enum<'_>) -> TokenStream {
         let role_fields: Vec<&Field<'_>> = variant.fields.iter().filter(|f| f.attr.is_some()).collect();
         let pat = pattern(variant, &role_fields);
         let fallback = status_lit(input.held_codes(variant).first().copied().unwrap_or(500));
-        let new = match (variant.kind(), variant.field("status")) {
+        let new = match (variant.kind(), variant.field(Role::Status)) {
             (Kind::Status | Kind::Other, Some(field)) => {
                 let status = to_status(field);
                 quote!(::apifault::__private::ServerResponse::new(
@@ -787,7 +790,7 @@ pub(crate) fn impl_into_response(input: &Enum<'_>) -> TokenStream {
 /// any; a predicate cannot be written back.
 fn serve_conditions(input: &Enum<'_>, variant: &Variant<'_>) -> TokenStream {
     let response = own("response");
-    let has_body = variant.field("body").is_some();
+    let has_body = variant.field(Role::Body).is_some();
     // A variant standing for a 2xx is an error only where the body says so.
     let error_2xx = input.attrs.error_2xx.as_ref().filter(|_| {
         !has_body

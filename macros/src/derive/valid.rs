@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use super::ast::{Enum, Kind, Variant, default_retry, option_inner};
 use super::attr::{
-    BodyTest, Condition, FieldRole, HintSource, HintSources, HintUnit, RetryKind, is_header_name,
-    span_of,
+    BodyTest, Condition, FieldRole, HintSource, HintSources, HintUnit, RetryKind, Role,
+    is_header_name, span_of,
 };
 use crate::ctxt::Ctxt;
 
@@ -185,7 +185,7 @@ fn check_conditions(cx: &Ctxt, input: &Enum<'_>, variant: &Variant<'_>) {
             Kind::Transport => false,
             Kind::Status | Kind::Other => {
                 input.static_retry(variant) == Some(RetryKind::Never)
-                    && variant.field("should_retry").is_none()
+                    && variant.field(Role::ShouldRetry).is_none()
             }
         };
         if never {
@@ -400,7 +400,7 @@ fn check_fields(cx: &Ctxt, variant: &Variant<'_>) {
 /// A variant holding several statuses without keeping the one it got is
 /// only valid when they all retry alike.
 fn check_knows_its_retry(cx: &Ctxt, input: &Enum<'_>, variant: &Variant<'_>) {
-    if variant.attrs.retry_given || variant.field("status").is_some() {
+    if variant.attrs.retry_given || variant.field(Role::Status).is_some() {
         return;
     }
     let add_field = "add a `#[api(status)] status: http::StatusCode` field so that it answers by the status it got, or say `retry = \"…\"`";
