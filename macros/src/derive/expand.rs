@@ -131,12 +131,40 @@ fn match_self<'v>(
     if input.variants.is_empty() {
         return quote!(match *self {});
     }
-    let arms = input.variants.iter().map(|variant| {
+    // Arms that read a field stay one per variant; the variants whose
+    // answer is a constant share an arm per answer, and the most common
+    // answer becomes `_`: rustc checks each answer once, not once per
+    // variant (a 200-variant enum compiles in a fraction of the time).
+    let mut reading = Vec::new();
+    let mut constant: Vec<(String, TokenStream, Vec<TokenStream>)> = Vec::new();
+    for variant in &input.variants {
         let (fields, value) = body(variant);
         let pat = pattern(variant, &fields);
-        quote!(#pat => #value,)
-    });
-    quote!(match self { #(#arms)* })
+        if fields.is_empty() {
+            let key = value.to_string();
+            match constant.iter_mut().find(|(k, _, _)| *k == key) {
+                Some((_, _, pats)) => pats.push(pat),
+                None => constant.push((key, value, vec![pat])),
+            }
+        } else {
+            reading.push(quote!(#pat => #value,));
+        }
+    }
+    // A `_` that stands for one variant only would trip clippy's
+    // `match_wildcard_for_single_variants`: spell that one out.
+    let most = (0..constant.len())
+        .max_by_key(|&i| (constant[i].2.len(), usize::MAX - i))
+        .filter(|&i| constant[i].2.len() > 1);
+    let mut arms = reading;
+    let mut wildcard = None;
+    for (i, (_, value, pats)) in constant.into_iter().enumerate() {
+        if Some(i) == most {
+            wildcard = Some(quote!(_ => #value,));
+        } else {
+            arms.push(quote!(#(#pats)|* => #value,));
+        }
+    }
+    quote!(match self { #(#arms)* #wildcard })
 }
 
 fn status_lit(code: u16) -> TokenStream {
