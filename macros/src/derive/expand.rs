@@ -135,21 +135,32 @@ fn match_self<'v>(
     // answer is a constant share an arm per answer, and the most common
     // answer becomes `_`: rustc checks each answer once, not once per
     // variant (a 200-variant enum compiles in a fraction of the time).
-    let mut reading = Vec::new();
+    let mut reading: Vec<(String, TokenStream, Vec<TokenStream>)> = Vec::new();
     let mut constant: Vec<(String, TokenStream, Vec<TokenStream>)> = Vec::new();
     for variant in &input.variants {
         let (fields, value) = body(variant);
         let pat = pattern(variant, &fields);
-        if fields.is_empty() {
-            let key = value.to_string();
-            match constant.iter_mut().find(|(k, _, _)| *k == key) {
-                Some((_, _, pats)) => pats.push(pat),
-                None => constant.push((key, value, vec![pat])),
-            }
+        // Arms that read fields share an or-pattern when they read them
+        // alike: the same answer over bindings of the same names and types.
+        let (groups, key) = if fields.is_empty() {
+            (&mut constant, value.to_string())
         } else {
-            reading.push(quote!(#pat => #value,));
+            let types = fields.iter().map(|f| {
+                let ty = f.ty;
+                let name = binding(f);
+                quote!(#name: #ty,).to_string()
+            });
+            (&mut reading, types.chain([value.to_string()]).collect())
+        };
+        match groups.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, _, pats)) => pats.push(pat),
+            None => groups.push((key, value, vec![pat])),
         }
     }
+    let reading: Vec<TokenStream> = reading
+        .into_iter()
+        .map(|(_, value, pats)| quote!(#(#pats)|* => #value,))
+        .collect();
     // A `_` that stands for one variant only would trip clippy's
     // `match_wildcard_for_single_variants`: spell that one out.
     let most = (0..constant.len())
@@ -607,6 +618,15 @@ fn decode_field(
     }
 }
 
+/// Whether decoding a claimed variant may fail: a typed body or a header
+/// that is not an `Option` (which send the response to `other` instead).
+fn can_fail(variant: &Variant<'_>) -> bool {
+    variant.fields.iter().any(|field| {
+        matches!(field.role(), Some(FieldRole::Body | FieldRole::Header(_)))
+            && option_inner(field.ty).is_none()
+    })
+}
+
 /// `Self::Variant { a: <decode a>, 0: <decode 0>, … }`.
 fn construct(input: &Enum<'_>, variant: &Variant<'_>, in_other: bool) -> TokenStream {
     let ident = variant.ident;
@@ -1061,7 +1081,13 @@ fn impl_from_response(input: &Enum<'_>, other: &Variant<'_>) -> TokenStream {
         .filter(|(_, v)| v.kind() == Kind::Status)
         .map(|(index, variant)| {
             let build = construct(input, variant, false);
-            quote!(#index => #label: { ::core::option::Option::Some(#build) },)
+            // Only a variant with a field that may fail to decode needs the
+            // block its failure breaks out of.
+            if can_fail(variant) {
+                quote!(#index => #label: { ::core::option::Option::Some(#build) },)
+            } else {
+                quote!(#index => ::core::option::Option::Some(#build),)
+            }
         });
     let other = construct(input, other, true);
     let pick_var = own("pick");
