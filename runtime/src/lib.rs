@@ -93,9 +93,10 @@
 //! - [`Retry::Backoff`] waits the policy's delay (`base * factor^n`, capped
 //!   by `max_delay`, randomised by [`Jitter`]), or the server's hint when the
 //!   error carries a longer one (a 503 with `Retry-After`);
-//! - [`Retry::After`] waits the server's hint exactly (jitter only adds to
-//!   it), or backs off when there is none; a hint over `max_server_wait`
-//!   gives up at once instead of retrying early;
+//! - [`Retry::After`] waits the server's hint exactly (jitter never applies
+//!   to a hint, neither adding to it nor taking from it), or backs off when
+//!   there is none; a hint over `max_server_wait` gives up at once instead
+//!   of retrying early;
 //! - a call marked `idempotent = false` is retried only on errors that are
 //!   [`ApiError::safe_to_resend`];
 //! - `max_retries`, `max_elapsed` (a wait that would cross it gives up) and a
@@ -119,7 +120,7 @@
 //! |---|---|
 //! | `derive` (default) | `#[derive(ApiError)]` and `#[apifault::retry]` |
 //! | `tokio` (default) | async waits on tokio's timer, pausable in tests |
-//! | `reqwest` | `reqwest::json`, `reqwest::text`, `reqwest::bytes`, `reqwest::no_content`: any 2xx is success, anything else becomes `E::from_response` with the body read up to a cap (`reqwest::Decoder`); `reqwest::Error` is a [`TransportError`] (a failed connect is safe to resend, a timeout is not); `reqwest::send` goes through a [`Throttle`] |
+//! | `reqwest` | `reqwest::json`, `reqwest::text`, `reqwest::bytes`, `reqwest::no_content`: any 2xx is success, anything else becomes `E::from_response` with the body read up to a size cap (64 KiB) and a time cap (10 s; both set on `reqwest::Decoder`); `reqwest::Error` is a [`TransportError`] (a failed connect is safe to resend, a timeout is not); `reqwest::send` goes through a [`Throttle`] |
 //! | `axum` | `impl IntoResponse` for every derived enum: the variant's status, its body field (text, bytes or JSON, else an RFC 9457 problem document), and `retry_after`, `rate_limit`, `request_id` and `header` fields as headers, so that a response decodes back to the same variant |
 //! | `tower` | `tower::RetryLayer`: the engine as middleware for any `Service` whose error implements [`ApiError`] |
 //!

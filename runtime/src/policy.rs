@@ -14,9 +14,11 @@ use crate::error::{ApiError, Retry};
 /// capped by `max_delay`), `base` the policy's first delay, and `prev` the
 /// delay this call waited last.
 ///
-/// Jitter never applies to a server's hint: a [`Retry::After`] wait is
-/// exactly the hint, so that the number of retries a deadline allows does not
-/// depend on chance.
+/// Jitter never applies to a server's hint, neither adding to it nor taking
+/// from it: a [`Retry::After`] wait is exactly the hint, so that the number
+/// of retries a deadline allows does not depend on chance. (A
+/// [`Retry::Backoff`] error carrying a hint waits the longer of the jittered
+/// backoff delay and the hint; the crate docs say the same.)
 ///
 /// ```
 /// use apifault::{Jitter, RetryPolicy};
@@ -45,6 +47,11 @@ impl Jitter {
     /// The wait for a backoff delay `d`, given a uniform random `unit` in
     /// `[0, 1)`. Public so that users can see (and test) the formulas.
     ///
+    /// Total: it never panics, whatever the durations (`Duration::MAX`
+    /// included) and whatever `unit` (clamped to `[0, 1]`; NaN and
+    /// infinities read as 0). A wait never exceeds `d` (`Full`, `Equal`) or
+    /// `max(max_delay, base)` (`Decorrelated`).
+    ///
     /// ```
     /// use apifault::Jitter;
     /// use std::time::Duration;
@@ -72,19 +79,26 @@ impl Jitter {
         };
         match self {
             Jitter::None => d,
-            Jitter::Full => d.mul_f64(unit),
+            Jitter::Full => scale(d, unit),
             Jitter::Equal => {
                 let half = d / 2;
-                half.saturating_add((d - half).mul_f64(unit))
+                half.saturating_add(scale(d - half, unit))
             }
             Jitter::Decorrelated => {
                 let high = prev.max(base).saturating_mul(3);
                 let span = high.saturating_sub(base);
-                base.saturating_add(span.mul_f64(unit))
+                base.saturating_add(scale(span, unit))
                     .min(max_delay.max(base))
             }
         }
     }
+}
+
+/// `d * unit` for `unit` in `[0, 1]`, never above `d`. `Duration::mul_f64`
+/// panics where the product rounds past `Duration::MAX` (`Duration::MAX *
+/// 1.0` does, through `f64`); this saturates at `d` instead.
+fn scale(d: Duration, unit: f64) -> Duration {
+    Duration::try_from_secs_f64(d.as_secs_f64() * unit).map_or(d, |scaled| scaled.min(d))
 }
 
 /// Why the engine stopped trying.
