@@ -120,10 +120,19 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     let mut attempts = Attempts::start(policy, None, true);
+    let mut previous = None;
     loop {
-        match attempts.check(op().await) {
+        // No attempt starts past the deadline: `op` is not even called.
+        let result = match attempts.expired(&mut previous) {
+            Some(previous) => previous,
+            None => attempts.bounded(op(), &mut previous).await,
+        };
+        match attempts.keep(result) {
             ControlFlow::Break(result) => return (result, attempts.report()),
-            ControlFlow::Continue(delay) => attempts.wait(delay).await,
+            ControlFlow::Continue((delay, error)) => {
+                previous = Some(error);
+                attempts.wait(delay).await;
+            }
         }
     }
 }
@@ -181,10 +190,20 @@ where
     F: FnMut() -> Result<T, E>,
 {
     let mut attempts = Attempts::start(policy, None, false);
+    let mut previous = None;
     loop {
-        match attempts.check(op()) {
+        // A blocking attempt cannot be cut, but none starts past the
+        // deadline.
+        let result = match attempts.expired(&mut previous) {
+            Some(previous) => previous,
+            None => op(),
+        };
+        match attempts.keep(result) {
             ControlFlow::Break(result) => return (result, attempts.report()),
-            ControlFlow::Continue(delay) => attempts.wait_blocking(delay),
+            ControlFlow::Continue((delay, error)) => {
+                previous = Some(error);
+                attempts.wait_blocking(delay);
+            }
         }
     }
 }
@@ -254,6 +273,9 @@ pub struct Attempts<'p> {
     rng: u64,
     stop: StopReason,
     elapsed: Duration,
+    /// The last attempt was cut at the deadline (or never started): the
+    /// result handed to [`keep`](Self::keep) next is the previous one.
+    cut: bool,
 }
 
 impl<'p> Attempts<'p> {
@@ -273,6 +295,7 @@ impl<'p> Attempts<'p> {
             rng: 0,
             stop: StopReason::Succeeded,
             elapsed: Duration::ZERO,
+            cut: false,
         };
         if policy.max_elapsed.is_some() || policy.budget.is_some() {
             let now = attempts.now();
@@ -305,6 +328,107 @@ impl<'p> Attempts<'p> {
         match self.on_error(error) {
             Some(delay) => ControlFlow::Continue(delay),
             None => ControlFlow::Break(result),
+        }
+    }
+
+    /// [`check`](Self::check), handing back an error that will be
+    /// retried with the wait: the caller keeps it, and if the next attempt
+    /// is cut at the deadline, the call returns it. A result handed back by
+    /// [`bounded`](Self::bounded) or [`expired`](Self::expired) after a cut
+    /// ends the call with [`StopReason::MaxElapsed`].
+    #[inline]
+    pub fn keep<R: RetryResult>(&mut self, result: R) -> ControlFlow<R, (Duration, R)> {
+        if self.cut {
+            self.give_up_at_deadline(result.api_error());
+            return ControlFlow::Break(result);
+        }
+        self.attempts = self.attempts.saturating_add(1);
+        let Some(error) = result.api_error() else {
+            self.stop = StopReason::Succeeded;
+            return ControlFlow::Break(result);
+        };
+        match self.on_error(error) {
+            Some(delay) => ControlFlow::Continue((delay, result)),
+            None => ControlFlow::Break(result),
+        }
+    }
+
+    /// A value of `R`'s type, for type checks in code that never runs.
+    #[allow(clippy::missing_panics_doc)]
+    pub fn same_type<R>(_: &R) -> R {
+        unreachable!("only named in code that never runs")
+    }
+
+    /// When the call's time is up: `max_elapsed` after its start.
+    fn deadline(&self) -> Option<Instant> {
+        self.started?.checked_add(self.policy.max_elapsed?)
+    }
+
+    /// Before a retry: if the deadline has passed, the previous result,
+    /// to hand to [`keep`](Self::keep) instead of starting an attempt.
+    #[inline]
+    pub fn expired<R>(&mut self, previous: &mut Option<R>) -> Option<R> {
+        let deadline = self.deadline()?;
+        if previous.is_some() && self.now() > deadline {
+            self.cut = true;
+            return previous.take();
+        }
+        None
+    }
+
+    /// Runs one attempt. A retry (there is a `previous` result) still
+    /// running when `max_elapsed` passes is cut: dropped, and the previous
+    /// result returned, for [`keep`](Self::keep) to end the call with. A
+    /// first attempt is never cut.
+    pub async fn bounded<F: Future>(
+        &mut self,
+        attempt: F,
+        previous: &mut Option<F::Output>,
+    ) -> F::Output {
+        let (Some(deadline), Some(previous)) = (self.deadline(), previous.take()) else {
+            return attempt.await;
+        };
+        let mut attempt = core::pin::pin!(attempt);
+        let mut timer: Option<crate::clock::Sleep> = None;
+        let cut = core::future::poll_fn(|cx| {
+            // The attempt first: one that ends right at the deadline counts.
+            if let core::task::Poll::Ready(result) = attempt.as_mut().poll(cx) {
+                return core::task::Poll::Ready(Some(result));
+            }
+            // The timer starts only once the attempt has to wait: an attempt
+            // that ends at once never reads the clock here.
+            let timer = timer.get_or_insert_with(|| {
+                let now = self.now();
+                self.sleep(deadline.saturating_duration_since(now))
+            });
+            timer.as_mut().poll(cx).map(|()| None)
+        })
+        .await;
+        cut.unwrap_or_else(|| {
+            // The cut attempt was made: it counts.
+            self.attempts = self.attempts.saturating_add(1);
+            self.cut = true;
+            previous
+        })
+    }
+
+    fn give_up_at_deadline(&mut self, previous: Option<&dyn ApiError>) {
+        self.cut = false;
+        self.stop = StopReason::MaxElapsed;
+        let now = self.now();
+        self.elapsed = self.started.map_or(Duration::ZERO, |started| {
+            now.saturating_duration_since(started)
+        });
+        if let Some(error) = previous {
+            self.give_up(error, StopReason::MaxElapsed, self.elapsed);
+        }
+    }
+
+    /// A wait of `duration` on the policy's clock (async).
+    fn sleep(&self, duration: Duration) -> crate::clock::Sleep {
+        match &self.policy.clock {
+            Some(clock) => clock.sleep(duration),
+            None => Box::pin(default_clock::sleep(duration)),
         }
     }
 
@@ -494,10 +618,7 @@ impl<'p> Attempts<'p> {
         if crate::testing::instant_retries_active() || delay.is_zero() {
             return Wait(None);
         }
-        Wait(Some(match &self.policy.clock {
-            Some(clock) => clock.sleep(delay),
-            None => Box::pin(default_clock::sleep(delay)),
-        }))
+        Wait(Some(self.sleep(delay)))
     }
 
     /// Waits `delay` on the policy's clock, blocking the thread.

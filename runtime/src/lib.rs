@@ -99,8 +99,11 @@
 //!   of retrying early;
 //! - a call marked `idempotent = false` is retried only on errors that are
 //!   [`ApiError::safe_to_resend`];
-//! - `max_retries`, `max_elapsed` (a wait that would cross it gives up) and a
-//!   shared [`RetryBudget`] bound the whole.
+//! - `max_retries`, `max_elapsed` and a shared [`RetryBudget`] bound the
+//!   whole; `max_elapsed` bounds the call's time: a wait that would cross
+//!   it gives up, no attempt starts after it, and an async retry still
+//!   running when it passes is cut and the previous error returned (a
+//!   first attempt is never cut).
 //!
 //! Every retry emits an INFO `tracing` event (target `apifault`: attempt,
 //! delay, reason, status, request id) and calls the policy's `on_retry`

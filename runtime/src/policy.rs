@@ -129,7 +129,9 @@ pub enum StopReason {
     NotSafeToResend,
     /// `max_retries` retries were made.
     MaxRetries,
-    /// The next wait would have crossed `max_elapsed`.
+    /// `max_elapsed` was reached: the next wait would have crossed it, or
+    /// an async retry still running when it passed was cut (the call then
+    /// returns the error before it).
     MaxElapsed,
     /// The server asked for a wait longer than `max_server_wait`.
     ServerWaitTooLong {
@@ -168,7 +170,7 @@ impl fmt::Display for StopReason {
                 f.write_str("the call is not idempotent and the server may have applied it")
             }
             StopReason::MaxRetries => f.write_str("max_retries reached"),
-            StopReason::MaxElapsed => f.write_str("the next wait would cross max_elapsed"),
+            StopReason::MaxElapsed => f.write_str("max_elapsed reached"),
             StopReason::ServerWaitTooLong { asked } => {
                 write!(
                     f,
@@ -421,14 +423,53 @@ impl RetryPolicy {
         self
     }
 
-    /// Bounds the whole call, attempts and waits included: a wait that would
-    /// end past this gives up instead. Default 60 s.
+    /// Bounds the whole call, attempts and waits included. Default 60 s.
+    ///
+    /// - A wait that would end past the deadline gives up instead.
+    /// - No attempt starts after it.
+    /// - An async retry (with [`retry`](crate::retry()),
+    ///   [`retry_with_report`](crate::retry_with_report), the
+    ///   [`retry`](macro@crate::retry) attribute on an `async fn`, or the
+    ///   tower layer) still running when the deadline passes is cut: its
+    ///   future is dropped, and the call returns the error of the attempt
+    ///   before it, with [`StopReason::MaxElapsed`]. An attempt that ends
+    ///   exactly at the deadline counts.
+    /// - A first attempt is never cut: with nothing to return in its place,
+    ///   it runs to its end (give the HTTP client its own timeout for that).
+    ///   Blocking attempts cannot be cut either; the deadline is checked
+    ///   when they end.
     ///
     /// ```
-    /// # use apifault::RetryPolicy;
-    /// # use std::time::Duration;
-    /// let policy = RetryPolicy::default().max_elapsed(Duration::from_secs(10));
-    /// # let _ = policy;
+    /// use apifault::{ApiError, Jitter, RetryPolicy, StopReason};
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Debug, PartialEq, ApiError)]
+    /// enum E {
+    ///     #[api(status = 503)]
+    ///     Unavailable(u32),
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let policy = RetryPolicy::exponential(Duration::from_millis(100))
+    ///     .jitter(Jitter::None)
+    ///     .max_elapsed(Duration::from_secs(1));
+    /// let mut calls = 0;
+    /// let started = tokio::time::Instant::now();
+    /// let (result, report) = apifault::retry_with_report(&policy, || {
+    ///     calls += 1;
+    ///     let n = calls;
+    ///     async move {
+    ///         // Attempts of 600 ms: the second runs from 700 ms and is cut at 1 s.
+    ///         tokio::time::sleep(Duration::from_millis(600)).await;
+    ///         Err::<(), _>(E::Unavailable(n))
+    ///     }
+    /// })
+    /// .await;
+    /// assert_eq!(result, Err(E::Unavailable(1)));
+    /// assert_eq!(report.stop, StopReason::MaxElapsed);
+    /// assert_eq!(started.elapsed(), Duration::from_secs(1));
+    /// # }
     /// ```
     #[must_use]
     pub fn max_elapsed(mut self, max_elapsed: Duration) -> Self {
