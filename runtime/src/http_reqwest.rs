@@ -366,7 +366,7 @@ where
 pub async fn send(throttle: &Throttle, request: RequestBuilder) -> Result<Response, ReqwestError> {
     let permit = throttle.acquire().await;
     let response = request.send().await?;
-    throttle.observe(response.headers());
+    permit.observe(response.headers());
     drop(permit);
     Ok(response)
 }

@@ -262,7 +262,7 @@ impl Clock for Lunatic {
     fn now(&self) -> StdInstant {
         let n = self.readings.fetch_add(1, Ordering::SeqCst);
         let jump = Duration::from_secs(3_600 * u64::from(n % 5));
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             self.origin + jump
         } else {
             self.origin.checked_sub(jump).unwrap_or(self.origin)
