@@ -311,11 +311,19 @@ pub(crate) mod default {
             fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
                 let now = Instant::now();
                 let duration = self.duration;
-                // The wait counts from its first poll, as tokio's does from
-                // its creation; a deadline past `Instant`'s range is never.
+                // The wait counts from its first poll; a deadline past
+                // `Instant`'s range is as late as it goes.
                 let deadline = *self.deadline.get_or_insert_with(|| {
-                    now.checked_add(duration)
-                        .unwrap_or(now + Duration::from_secs(86_400 * 365 * 30))
+                    now.checked_add(duration).unwrap_or_else(|| {
+                        let (mut at, mut step) = (now, duration);
+                        while !step.is_zero() {
+                            match at.checked_add(step) {
+                                Some(later) => at = later,
+                                None => step /= 2,
+                            }
+                        }
+                        at
+                    })
                 });
                 let timer = timer();
                 let mut timers = lock(timer);

@@ -724,7 +724,7 @@ impl ThrottleStore for LocalThrottle {
                             w.anchor = None;
                             Ok(())
                         }
-                        None => Err(now + PROBE_INTERVAL),
+                        None => Err(add(now, PROBE_INTERVAL)),
                     }
                     .map(|()| w.let_through(now));
                 }
@@ -737,10 +737,10 @@ impl ThrottleStore for LocalThrottle {
                 // Before the first answer, one request: it may announce a
                 // window smaller than the tasks waiting to send.
                 None if !w.announces && (w.answered || w.in_flight == 0) => {}
-                None if !w.announces => return Err(now + PROBE_INTERVAL),
+                None if !w.announces => return Err(add(now, PROBE_INTERVAL)),
                 // Announcing API, unknown budget: one request at a time.
                 None if w.in_flight == 0 => w.probing = true,
-                None => return Err(now + PROBE_INTERVAL),
+                None => return Err(add(now, PROBE_INTERVAL)),
             }
             w.let_through(now);
             Ok(())

@@ -293,3 +293,47 @@ async fn a_clock_running_backwards_and_jumping_never_panics_nor_loops_forever() 
         assert!(result.is_err());
     }
 }
+
+/// A clock standing at the last instant `Instant` can hold.
+#[derive(Debug)]
+struct EndOfTime(StdInstant);
+
+impl EndOfTime {
+    fn new() -> Self {
+        let mut at = StdInstant::now();
+        let mut step = Duration::from_secs(u64::MAX / 2);
+        while step > Duration::from_millis(1) {
+            match at.checked_add(step) {
+                Some(later) => at = later,
+                None => step /= 2,
+            }
+        }
+        EndOfTime(at)
+    }
+}
+
+impl Clock for EndOfTime {
+    fn now(&self) -> StdInstant {
+        self.0
+    }
+    fn sleep_blocking(&self, _: Duration) {}
+    fn sleep(&self, _: Duration) -> Sleep {
+        Box::pin(std::future::ready(()))
+    }
+}
+
+#[tokio::test]
+async fn a_clock_at_the_end_of_time_neither_panics_nor_retries_forever() {
+    let policy = policy()
+        .max_retries(5)
+        .budget(apifault::RetryBudget::new(0.1, 10))
+        .on_retry(|_| {})
+        .clock(EndOfTime::new());
+    let (result, report) =
+        apifault::retry_with_report(&policy, || async { Err::<(), _>(E::Unavailable(1)) }).await;
+    assert!(result.is_err());
+    assert!(report.attempts <= 6, "{report:?}");
+    let (result, _) =
+        apifault::retry_blocking_with_report(&policy, || Err::<(), _>(E::Unavailable(1)));
+    assert!(result.is_err());
+}

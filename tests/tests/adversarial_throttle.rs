@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use apifault::LocalThrottle;
+use apifault::{LocalThrottle, ThrottleStore};
 use apifault_tests::throttle_sim::{Load, Rules, Windows, simulate};
 use proptest::prelude::*;
 
@@ -161,4 +161,136 @@ proptest! {
         prop_assert_eq!(outcome.server.rejected, 0, "{:?} {:?}", rules, load);
         prop_assert_eq!(outcome.server.served, load.requests);
     }
+}
+
+/// An instant as late as `Instant` goes: a hostile clock may say so.
+fn end_of_time() -> std::time::Instant {
+    let mut at = std::time::Instant::now();
+    let mut step = Duration::from_secs(u64::MAX / 2);
+    while step > Duration::from_millis(1) {
+        match at.checked_add(step) {
+            Some(later) => at = later,
+            None => step /= 2,
+        }
+    }
+    at
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    /// Ask at the current time.
+    Reserve,
+    /// The answer to the `n`-th request let through (if still in flight).
+    Answer(usize, Option<u64>, Option<u64>, Option<u64>),
+    /// Answered without announcing anything.
+    Release(usize),
+    /// The clock moves by this many milliseconds (backwards too).
+    Step(i64),
+    /// The clock jumps to the end of time, or back to the start.
+    Jump(bool),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let count = prop_oneof![
+        Just(None),
+        Just(Some(0)),
+        Just(Some(u64::MAX)),
+        (0u64..100).prop_map(Some)
+    ];
+    let reset = prop_oneof![
+        Just(None),
+        Just(Some(0)),
+        Just(Some(u64::MAX)),
+        Just(Some(u64::MAX / 1_000)),
+        (0u64..200_000).prop_map(Some),
+    ];
+    prop_oneof![
+        4 => Just(Op::Reserve),
+        3 => (0usize..64, count.clone(), count, reset).prop_map(|(n, l, r, s)| Op::Answer(n, l, r, s)),
+        1 => (0usize..64).prop_map(Op::Release),
+        2 => (-5_000i64..120_000).prop_map(Op::Step),
+        1 => any::<bool>().prop_map(Op::Jump),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Hostile announcements (counts of `u64::MAX`, remaining above the
+    /// limit, resets of 584 million years in milliseconds), answers to
+    /// requests never sent, and a clock that runs backwards and jumps to
+    /// the end of time: the store never panics, and when it holds a
+    /// request it names a time after now (no busy loop).
+    #[test]
+    fn hostile_announcements_and_clocks_never_panic_nor_spin(ops in proptest::collection::vec(op(), 1..120)) {
+        let window = LocalThrottle::default();
+        let start = std::time::Instant::now();
+        let end = end_of_time();
+        let mut now = start;
+        let mut sent: Vec<std::time::Instant> = Vec::new();
+        for op in ops {
+            match op {
+                Op::Reserve => match window.reserve(now) {
+                    Ok(()) => sent.push(now),
+                    // (At the end of time there is no later instant to name.)
+                    Err(at) => prop_assert!(
+                        at > now || now.checked_add(Duration::from_millis(50)).is_none(),
+                        "held until {at:?}, now {now:?}"
+                    ),
+                },
+                Op::Answer(n, limit, remaining, reset) => {
+                    let at = sent.get(n).copied().unwrap_or(now);
+                    window.observe_response(at, now, apifault::RateLimit {
+                        limit,
+                        remaining,
+                        reset: reset.map(Duration::from_millis),
+                    });
+                    if n < sent.len() {
+                        window.release_sent(sent.remove(n), now);
+                    }
+                }
+                Op::Release(n) => {
+                    if n < sent.len() {
+                        window.release_sent(sent.remove(n), now);
+                    }
+                }
+                Op::Step(ms) => {
+                    now = if ms >= 0 {
+                        now.checked_add(Duration::from_millis(ms.unsigned_abs())).unwrap_or(now)
+                    } else {
+                        now.checked_sub(Duration::from_millis(ms.unsigned_abs())).unwrap_or(now)
+                    };
+                }
+                Op::Jump(to_end) => now = if to_end { end } else { start },
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_throttle_on_a_clock_at_the_end_of_time_does_not_panic() {
+    #[derive(Debug)]
+    struct Late(std::time::Instant);
+    impl apifault::Clock for Late {
+        fn now(&self) -> std::time::Instant {
+            self.0
+        }
+        fn sleep_blocking(&self, _: Duration) {}
+        fn sleep(&self, _: Duration) -> apifault::Sleep {
+            Box::pin(tokio::task::yield_now())
+        }
+    }
+    let throttle = apifault::Throttle::new().clock(Late(end_of_time()));
+    let first = throttle.acquire().await;
+    // A second request while the first is unanswered is held: the time it
+    // is held until must not overflow.
+    let second = tokio::time::timeout(Duration::from_millis(50), throttle.acquire()).await;
+    assert!(second.is_err(), "held while the first request is out");
+    first.observe_rate_limit(apifault::RateLimit::new(
+        5,
+        3,
+        Duration::from_secs(u64::MAX / 4),
+    ));
+    drop(first);
+    let _ = throttle.acquire().await;
 }
