@@ -271,3 +271,19 @@ async fn hostile_header_bytes_give_no_hint_and_no_panic() {
         assert_eq!(error.retry(), Retry::Backoff);
     }
 }
+
+#[tokio::test]
+async fn a_time_cap_of_zero_decodes_the_head_alone_at_once() {
+    let addr = endless_chunked(503).await;
+    let response = reqwest::get(format!("http://{addr}/")).await.unwrap();
+    let started = Instant::now();
+    let error: E = Decoder::default()
+        .error_body_timeout(Duration::ZERO)
+        .error(response)
+        .await;
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(
+        matches!(&error, E::Unavailable { request_id, .. } if request_id.as_deref() == Some("endless-1")),
+        "{error:?}"
+    );
+}

@@ -173,3 +173,55 @@ async fn ten_and_sixty_second_windows_on_the_paused_clock() {
         }
     }
 }
+
+/// Answers every request 200 with "none left, reset in 0 s": a lie a
+/// throttle must not turn into a busy loop.
+async fn zero_left_reset_zero(State(calls): State<Arc<AtomicU64>>) -> Response {
+    calls.fetch_add(1, Ordering::SeqCst);
+    let mut response = "ok".into_response();
+    let headers = response.headers_mut();
+    headers.insert("Ratelimit-Remaining", 0.into());
+    headers.insert("Ratelimit-Reset", 0.into());
+    response
+}
+
+#[tokio::test(start_paused = true)]
+async fn none_left_and_a_reset_of_zero_holds_each_request_a_second_not_a_spin() {
+    let calls = Arc::new(AtomicU64::new(0));
+    let app = axum::Router::new()
+        .route("/", get(zero_left_reset_zero))
+        .with_state(Arc::clone(&calls));
+    let addr = serve(app).await;
+    let http = reqwest::Client::new();
+    let throttle = Throttle::new();
+    let started = Instant::now();
+    for _ in 0..5 {
+        apifault::reqwest::send(&throttle, http.get(format!("http://{addr}/")))
+            .await
+            .expect("loopback request");
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 5);
+    // "0 s" may mean "under a second" (rounded down): each next request
+    // waits that second out.
+    assert_eq!(started.elapsed().as_secs(), 4, "{:?}", started.elapsed());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_wait_for_the_throttle_takes_nothing_from_the_window() {
+    let throttle = Throttle::new();
+    let first = throttle.acquire().await;
+    // Held (the first request is out): given up on, a hundred times.
+    for _ in 0..100 {
+        let held = tokio::time::timeout(Duration::from_millis(10), throttle.acquire()).await;
+        assert!(held.is_err());
+    }
+    first.observe_rate_limit(apifault::RateLimit::new(3, 2, Duration::from_secs(60)));
+    drop(first);
+    let started = Instant::now();
+    let _a = throttle.acquire().await;
+    assert_eq!(
+        started.elapsed(),
+        Duration::ZERO,
+        "two left: the cancelled waits took none"
+    );
+}

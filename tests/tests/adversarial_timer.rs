@@ -115,4 +115,18 @@ fn dropped_waits_leave_no_thread_and_no_entry_and_kept_waits_complete() {
     assert!(took < Duration::from_secs(5), "took {took:?}");
     assert_eq!(apifault::testing::pending_timer_waits(), 0);
     assert!(threads() <= before + 1);
+
+    // A wait of `Duration::MAX` (past what `Instant` can hold): no panic,
+    // and gone once dropped.
+    let forever = RetryPolicy::exponential(Duration::MAX)
+        .max_delay(Duration::MAX)
+        .max_server_wait(Duration::MAX)
+        .jitter(Jitter::None)
+        .no_max_elapsed()
+        .max_retries(1);
+    let mut call = waiting_call(&forever);
+    assert!(call.as_mut().poll(noop).is_pending());
+    assert_eq!(apifault::testing::pending_timer_waits(), 1);
+    drop(call);
+    assert_eq!(apifault::testing::pending_timer_waits(), 0);
 }
