@@ -122,10 +122,14 @@ where
     let mut attempts = Attempts::start(policy, None, true);
     let mut previous = None;
     loop {
-        // No attempt starts past the deadline: `op` is not even called.
+        // No attempt starts past the deadline: `op` is not even called. A
+        // first attempt is never cut.
         let result = match attempts.expired(&mut previous) {
             Some(previous) => previous,
-            None => attempts.bounded(op(), &mut previous).await,
+            None => {
+                let attempt = core::pin::pin!(op());
+                attempts.bounded(attempt, &mut previous).await
+            }
         };
         match attempts.keep(result) {
             ControlFlow::Break(result) => return (result, attempts.report()),
@@ -231,6 +235,80 @@ impl Future for Wait {
 impl core::fmt::Debug for Wait {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_tuple("Wait").field(&self.0.is_some()).finish()
+    }
+}
+
+/// A retry raced against the call's deadline; see [`Attempts::bounded`].
+#[doc(hidden)]
+#[must_use = "an attempt does nothing unless awaited"]
+pub struct Bounded<'a, 'p, F: Future> {
+    attempts: &'a mut Attempts<'p>,
+    attempt: core::pin::Pin<&'a mut F>,
+    /// The previous result, handed back if the attempt is cut.
+    previous: &'a mut Option<F::Output>,
+    deadline: Option<Instant>,
+    /// Ends at the deadline; armed once the attempt has to wait.
+    timer: Option<crate::clock::Sleep>,
+    /// Whether the attempt was polled yet.
+    started: bool,
+}
+
+impl<F: Future> Future for Bounded<'_, '_, F> {
+    type Output = F::Output;
+
+    fn poll(
+        self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<F::Output> {
+        use core::task::Poll;
+        let this = self.get_mut();
+        // No attempt starts after the deadline (a wait may end late).
+        if !this.started {
+            this.started = true;
+            if let Some(deadline) = this.deadline
+                && this.attempts.now() > deadline
+                && let Some(previous) = this.previous.take()
+            {
+                this.attempts.cut = true;
+                return Poll::Ready(previous);
+            }
+        }
+        // The attempt first: one that ends right at the deadline counts.
+        if let Poll::Ready(result) = this.attempt.as_mut().poll(cx) {
+            return Poll::Ready(result);
+        }
+        let Some(deadline) = this.deadline else {
+            return Poll::Pending;
+        };
+        let attempts = &*this.attempts;
+        let timer = this.timer.get_or_insert_with(|| {
+            let now = attempts.now();
+            attempts.sleep(deadline.saturating_duration_since(now))
+        });
+        if timer.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        match this.previous.take() {
+            Some(previous) => {
+                // The cut attempt was made: it counts.
+                this.attempts.attempts = this.attempts.attempts.saturating_add(1);
+                this.attempts.cut = true;
+                Poll::Ready(previous)
+            }
+            // Nothing to return in its place: the attempt runs on.
+            None => {
+                this.deadline = None;
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<F: Future> core::fmt::Debug for Bounded<'_, '_, F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Bounded")
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
     }
 }
 
@@ -376,40 +454,29 @@ impl<'p> Attempts<'p> {
         None
     }
 
-    /// Runs one attempt. A retry (there is a `previous` result) still
-    /// running when `max_elapsed` passes is cut: dropped, and the previous
-    /// result returned, for [`keep`](Self::keep) to end the call with. A
-    /// first attempt is never cut.
-    pub async fn bounded<F: Future>(
-        &mut self,
-        attempt: F,
-        previous: &mut Option<F::Output>,
-    ) -> F::Output {
-        let (Some(deadline), Some(previous)) = (self.deadline(), previous.take()) else {
-            return attempt.await;
+    /// Runs a retry (there is a `previous` result): one still running when
+    /// `max_elapsed` passes is cut (dropped), and the previous result
+    /// returned, for [`keep`](Self::keep) to end the call with. A first
+    /// attempt (no `previous`) is never cut. The attempt is pinned by the
+    /// caller, so that the retried future holds one copy of it.
+    pub fn bounded<'a, F: Future>(
+        &'a mut self,
+        attempt: core::pin::Pin<&'a mut F>,
+        previous: &'a mut Option<F::Output>,
+    ) -> Bounded<'a, 'p, F> {
+        let deadline = if previous.is_some() {
+            self.deadline()
+        } else {
+            None
         };
-        let mut attempt = core::pin::pin!(attempt);
-        let mut timer: Option<crate::clock::Sleep> = None;
-        let cut = core::future::poll_fn(|cx| {
-            // The attempt first: one that ends right at the deadline counts.
-            if let core::task::Poll::Ready(result) = attempt.as_mut().poll(cx) {
-                return core::task::Poll::Ready(Some(result));
-            }
-            // The timer starts only once the attempt has to wait: an attempt
-            // that ends at once never reads the clock here.
-            let timer = timer.get_or_insert_with(|| {
-                let now = self.now();
-                self.sleep(deadline.saturating_duration_since(now))
-            });
-            timer.as_mut().poll(cx).map(|()| None)
-        })
-        .await;
-        cut.unwrap_or_else(|| {
-            // The cut attempt was made: it counts.
-            self.attempts = self.attempts.saturating_add(1);
-            self.cut = true;
-            previous
-        })
+        Bounded {
+            attempts: self,
+            attempt,
+            previous,
+            deadline,
+            timer: None,
+            started: false,
+        }
     }
 
     fn give_up_at_deadline(&mut self, previous: Option<&dyn ApiError>) {

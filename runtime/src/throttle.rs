@@ -384,11 +384,14 @@ impl Drop for ThrottlePermit {
 /// included), whether the server rounds its reset up or down, and however
 /// many tasks share it. How:
 ///
-/// - A window's budget is what a response announced was `remaining`, less
-///   the other requests still in flight (the server may not have counted
-///   them yet); it only goes down within a window. A response to a request
-///   sent after another response arrived, that announces as many left or
-///   more, is about a newer window (within one window, counts only fall).
+/// - A window's budget is counted from the answer that announced the fewest
+///   requests left (the last one the server counted): what it announced,
+///   less every other request the server may have counted after it (those
+///   in flight, and those answered after it was sent), except those whose
+///   own answers announced more left (counted before it). An answer to a
+///   request sent after that answer arrived, announcing as many left or
+///   more, is about a newer window (within one window, counts only fall),
+///   and the budget is counted from it.
 /// - A reset of `S` seconds, rounded either way by the server, means the
 ///   window ends within `S + 1` seconds of the response: that is when a
 ///   spent window is surely over. The last request a window allows is held
@@ -399,8 +402,11 @@ impl Drop for ThrottlePermit {
 /// - Once a window is surely over, one request asks the next window's
 ///   budget before any other is sent: the requests of the old window still
 ///   in flight, or answered late, may have been counted in the new one.
-/// - Announcements that cannot be placed in time (answers to requests sent
-///   before the last announcement arrived) only ever lower the budget.
+/// - An answer about a window surely over before the current one can end
+///   (a late one) teaches nothing; one that cannot be placed in time only
+///   ever lowers the budget.
+/// - The very first request goes alone: its answer may announce a window
+///   smaller than the number of tasks waiting.
 ///
 /// Once the API has announced anything, a window whose budget is unknown
 /// (no `remaining`, or just after a window ended) is probed with one
@@ -418,7 +424,7 @@ impl Drop for ThrottlePermit {
 /// assert!(window.reserve(t0).is_ok());
 /// // The answer: one left after this one, the window resets in 10 s.
 /// window.observe_response(t0, t0, RateLimit::new(3, 1, Duration::from_secs(10)));
-/// window.release();
+/// window.release_sent(t0, t0);
 /// // The last one is held until the window may have reset (10 s)...
 /// assert_eq!(window.reserve(t0), Err(t0 + Duration::from_secs(10)));
 /// assert!(window.reserve(t0 + Duration::from_secs(10)).is_ok());

@@ -148,6 +148,7 @@ where
                     }
                 };
                 // A retry still running at `max_elapsed` is cut.
+                let attempt = core::pin::pin!(attempt);
                 let result = attempts.bounded(attempt, &mut previous).await;
                 match attempts.keep(result) {
                     ControlFlow::Break(result) => return result,

@@ -77,15 +77,23 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
 
     let attempt = if asynchronous {
         quote_spanned! {mixed=>
-            ::apifault::__private::Attempts::bounded(&mut #attempts, async {
-                #[allow(unreachable_code, clippy::diverging_sub_expression)]
-                if false {
-                    let __apifault_fake_return: #fake_ret = loop {};
-                    return __apifault_fake_return;
+            {
+                let __apifault_attempt = ::core::pin::pin!(async {
+                    #[allow(unreachable_code, clippy::diverging_sub_expression)]
+                    if false {
+                        let __apifault_fake_return: #fake_ret = loop {};
+                        return __apifault_fake_return;
+                    }
+                    #body_stream
+                });
+                // A first attempt is awaited as it is: it is never cut. A
+                // retry is raced against `max_elapsed`.
+                if #previous.is_none() {
+                    __apifault_attempt.await
+                } else {
+                    ::apifault::__private::Attempts::bounded(&mut #attempts, __apifault_attempt, &mut #previous).await
                 }
-                #body_stream
-            }, &mut #previous)
-            .await
+            }
         }
     } else {
         quote_spanned! {mixed=>
