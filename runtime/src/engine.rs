@@ -126,6 +126,8 @@ where
         // first attempt is never cut.
         let result = match attempts.expired(&mut previous) {
             Some(previous) => previous,
+            // A first attempt, or any without a deadline, is never cut.
+            None if previous.is_none() || attempts.deadline().is_none() => op().await,
             None => {
                 let attempt = core::pin::pin!(op());
                 attempts.bounded(attempt, &mut previous).await
