@@ -129,7 +129,9 @@
 //!
 //! A [`Throttle`] learns the window from every response's rate-limit
 //! headers and holds the next request while it is spent, so that a
-//! well-behaved client does not see a 429 at all.
+//! well-behaved client does not see a 429 at all, with windows of any
+//! length (one second included) and resets rounded either way (see
+//! [`LocalThrottle`]).
 //!
 //! ```no_run
 //! # #[cfg(feature = "reqwest")]
