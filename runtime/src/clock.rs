@@ -215,60 +215,156 @@ pub(crate) mod default {
         std::thread::sleep(duration);
     }
 
-    /// Outside tokio, a wait runs on a short-lived thread that wakes the
-    /// task: slower than a runtime's timer, but correct on any executor.
-    /// Users of another runtime should give the policy a `Clock` using its
-    /// timer instead.
-    mod thread_timer {
+    /// Outside tokio, every wait of the process shares one timer thread
+    /// (started on the first such wait, parked while there is nothing to
+    /// wait for); a wait dropped before its time is removed from it at once,
+    /// so cancelled waits leave neither threads nor entries behind. Users of
+    /// another runtime should still give the policy a `Clock` using its
+    /// timer.
+    pub(crate) mod thread_timer {
         use core::future::Future;
         use core::pin::Pin;
         use core::task::{Context, Poll, Waker};
         use core::time::Duration;
-        use std::sync::{Arc, Mutex};
+        use std::collections::BTreeMap;
+        use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+        use std::time::Instant;
 
-        struct Shared {
-            done: bool,
-            waker: Option<Waker>,
+        /// The waits, by deadline then by a unique number.
+        #[derive(Default)]
+        struct Timers {
+            pending: BTreeMap<(Instant, u64), Waker>,
+            next_id: u64,
+            /// Whether the thread runs (or failed to start: then waits
+            /// fall back to polling, never to panicking).
+            started: bool,
         }
 
-        struct ThreadSleep {
+        struct Timer {
+            timers: Mutex<Timers>,
+            changed: Condvar,
+        }
+
+        fn timer() -> &'static Timer {
+            static TIMER: OnceLock<Timer> = OnceLock::new();
+            TIMER.get_or_init(|| Timer {
+                timers: Mutex::new(Timers::default()),
+                changed: Condvar::new(),
+            })
+        }
+
+        fn lock(timer: &Timer) -> MutexGuard<'_, Timers> {
+            timer.timers.lock().unwrap_or_else(PoisonError::into_inner)
+        }
+
+        /// The timer thread: wakes every wait whose deadline passed, then
+        /// sleeps until the next deadline or a new earlier one.
+        fn run(timer: &'static Timer) {
+            let mut timers = lock(timer);
+            loop {
+                let now = Instant::now();
+                while let Some(entry) = timers.pending.first_entry() {
+                    if entry.key().0 > now {
+                        break;
+                    }
+                    entry.remove().wake();
+                }
+                timers = match timers.pending.keys().next() {
+                    Some(&(deadline, _)) => {
+                        let wait = deadline.saturating_duration_since(now);
+                        timer
+                            .changed
+                            .wait_timeout(timers, wait)
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .0
+                    }
+                    None => timer
+                        .changed
+                        .wait(timers)
+                        .unwrap_or_else(PoisonError::into_inner),
+                };
+            }
+        }
+
+        /// How many waits the timer holds now.
+        pub(crate) fn pending() -> usize {
+            lock(timer()).pending.len()
+        }
+
+        pub(super) struct ThreadSleep {
+            deadline: Option<Instant>,
+            /// The key of this wait's entry while it has one.
+            key: Option<(Instant, u64)>,
             duration: Duration,
-            shared: Option<Arc<Mutex<Shared>>>,
         }
 
-        pub(super) fn sleep(duration: Duration) -> impl Future<Output = ()> {
+        pub(super) fn sleep(duration: Duration) -> ThreadSleep {
             ThreadSleep {
+                deadline: None,
+                key: None,
                 duration,
-                shared: None,
             }
         }
 
         impl Future for ThreadSleep {
             type Output = ();
             fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+                let now = Instant::now();
                 let duration = self.duration;
-                let shared = self.shared.get_or_insert_with(|| {
-                    let shared = Arc::new(Mutex::new(Shared {
-                        done: false,
-                        waker: None,
-                    }));
-                    let timer = Arc::clone(&shared);
-                    std::thread::spawn(move || {
-                        std::thread::sleep(duration);
-                        let mut state = timer.lock().unwrap_or_else(|e| e.into_inner());
-                        state.done = true;
-                        if let Some(waker) = state.waker.take() {
-                            waker.wake();
+                // The wait counts from its first poll; a deadline past
+                // `Instant`'s range is as late as it goes.
+                let deadline = *self.deadline.get_or_insert_with(|| {
+                    now.checked_add(duration).unwrap_or_else(|| {
+                        let (mut at, mut step) = (now, duration);
+                        while !step.is_zero() {
+                            match at.checked_add(step) {
+                                Some(later) => at = later,
+                                None => step /= 2,
+                            }
                         }
-                    });
-                    shared
+                        at
+                    })
                 });
-                let mut state = shared.lock().unwrap_or_else(|e| e.into_inner());
-                if state.done {
-                    Poll::Ready(())
-                } else {
-                    state.waker = Some(cx.waker().clone());
-                    Poll::Pending
+                let timer = timer();
+                let mut timers = lock(timer);
+                if let Some(key) = self.key.take() {
+                    timers.pending.remove(&key);
+                }
+                if now >= deadline {
+                    return Poll::Ready(());
+                }
+                let id = timers.next_id;
+                timers.next_id = id.wrapping_add(1);
+                let earliest = timers
+                    .pending
+                    .keys()
+                    .next()
+                    .is_none_or(|&(first, _)| deadline < first);
+                timers.pending.insert((deadline, id), cx.waker().clone());
+                self.key = Some((deadline, id));
+                if !timers.started {
+                    timers.started = true;
+                    let spawned = std::thread::Builder::new()
+                        .name("apifault-timer".into())
+                        .spawn(move || run(timer));
+                    if spawned.is_err() {
+                        // No thread to wake us: ask to be polled again.
+                        timers.started = false;
+                        drop(timers);
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
+                } else if earliest {
+                    timer.changed.notify_one();
+                }
+                Poll::Pending
+            }
+        }
+
+        impl Drop for ThreadSleep {
+            fn drop(&mut self) {
+                if let Some(key) = self.key.take() {
+                    lock(timer()).pending.remove(&key);
                 }
             }
         }

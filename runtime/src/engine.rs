@@ -120,10 +120,25 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     let mut attempts = Attempts::start(policy, None, true);
+    let mut previous = None;
     loop {
-        match attempts.check(op().await) {
+        // No attempt starts past the deadline: `op` is not even called. A
+        // first attempt is never cut.
+        let result = match attempts.expired(&mut previous) {
+            Some(previous) => previous,
+            // A first attempt, or any without a deadline, is never cut.
+            None if previous.is_none() || attempts.deadline().is_none() => op().await,
+            None => {
+                let attempt = core::pin::pin!(op());
+                attempts.bounded(attempt, &mut previous).await
+            }
+        };
+        match attempts.keep(result) {
             ControlFlow::Break(result) => return (result, attempts.report()),
-            ControlFlow::Continue(delay) => attempts.wait(delay).await,
+            ControlFlow::Continue((delay, error)) => {
+                previous = Some(error);
+                attempts.wait(delay).await;
+            }
         }
     }
 }
@@ -181,10 +196,20 @@ where
     F: FnMut() -> Result<T, E>,
 {
     let mut attempts = Attempts::start(policy, None, false);
+    let mut previous = None;
     loop {
-        match attempts.check(op()) {
+        // A blocking attempt cannot be cut, but none starts past the
+        // deadline.
+        let result = match attempts.expired(&mut previous) {
+            Some(previous) => previous,
+            None => op(),
+        };
+        match attempts.keep(result) {
             ControlFlow::Break(result) => return (result, attempts.report()),
-            ControlFlow::Continue(delay) => attempts.wait_blocking(delay),
+            ControlFlow::Continue((delay, error)) => {
+                previous = Some(error);
+                attempts.wait_blocking(delay);
+            }
         }
     }
 }
@@ -212,6 +237,80 @@ impl Future for Wait {
 impl core::fmt::Debug for Wait {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_tuple("Wait").field(&self.0.is_some()).finish()
+    }
+}
+
+/// A retry raced against the call's deadline; see [`Attempts::bounded`].
+#[doc(hidden)]
+#[must_use = "an attempt does nothing unless awaited"]
+pub struct Bounded<'a, 'p, F: Future> {
+    attempts: &'a mut Attempts<'p>,
+    attempt: core::pin::Pin<&'a mut F>,
+    /// The previous result, handed back if the attempt is cut.
+    previous: &'a mut Option<F::Output>,
+    deadline: Option<Instant>,
+    /// Ends at the deadline; armed once the attempt has to wait.
+    timer: Option<crate::clock::Sleep>,
+    /// Whether the attempt was polled yet.
+    started: bool,
+}
+
+impl<F: Future> Future for Bounded<'_, '_, F> {
+    type Output = F::Output;
+
+    fn poll(
+        self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<F::Output> {
+        use core::task::Poll;
+        let this = self.get_mut();
+        // No attempt starts after the deadline (a wait may end late).
+        if !this.started {
+            this.started = true;
+            if let Some(deadline) = this.deadline
+                && this.attempts.now() > deadline
+                && let Some(previous) = this.previous.take()
+            {
+                this.attempts.cut = true;
+                return Poll::Ready(previous);
+            }
+        }
+        // The attempt first: one that ends right at the deadline counts.
+        if let Poll::Ready(result) = this.attempt.as_mut().poll(cx) {
+            return Poll::Ready(result);
+        }
+        let Some(deadline) = this.deadline else {
+            return Poll::Pending;
+        };
+        let attempts = &*this.attempts;
+        let timer = this.timer.get_or_insert_with(|| {
+            let now = attempts.now();
+            attempts.sleep(deadline.saturating_duration_since(now))
+        });
+        if timer.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        match this.previous.take() {
+            Some(previous) => {
+                // The cut attempt was made: it counts.
+                this.attempts.attempts = this.attempts.attempts.saturating_add(1);
+                this.attempts.cut = true;
+                Poll::Ready(previous)
+            }
+            // Nothing to return in its place: the attempt runs on.
+            None => {
+                this.deadline = None;
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<F: Future> core::fmt::Debug for Bounded<'_, '_, F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Bounded")
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
     }
 }
 
@@ -261,6 +360,9 @@ pub struct Attempts<'p> {
     rng: u64,
     stop: StopReason,
     elapsed: Duration,
+    /// The last attempt was cut at the deadline (or never started): the
+    /// result handed to [`keep`](Self::keep) next is the previous one.
+    cut: bool,
 }
 
 impl<'p> Attempts<'p> {
@@ -282,6 +384,7 @@ impl<'p> Attempts<'p> {
             rng: 0,
             stop: StopReason::Succeeded,
             elapsed: Duration::ZERO,
+            cut: false,
         };
         if policy.max_elapsed.is_some() || policy.budget.is_some() {
             let now = attempts.now();
@@ -314,6 +417,96 @@ impl<'p> Attempts<'p> {
         match self.on_error(error) {
             Some(delay) => ControlFlow::Continue(delay),
             None => ControlFlow::Break(result),
+        }
+    }
+
+    /// [`check`](Self::check), handing back an error that will be
+    /// retried with the wait: the caller keeps it, and if the next attempt
+    /// is cut at the deadline, the call returns it. A result handed back by
+    /// [`bounded`](Self::bounded) or [`expired`](Self::expired) after a cut
+    /// ends the call with [`StopReason::MaxElapsed`].
+    #[inline]
+    pub fn keep<R: RetryResult>(&mut self, result: R) -> ControlFlow<R, (Duration, R)> {
+        if self.cut {
+            self.give_up_at_deadline(result.api_error());
+            return ControlFlow::Break(result);
+        }
+        self.attempts = self.attempts.saturating_add(1);
+        let Some(error) = result.api_error() else {
+            self.stop = StopReason::Succeeded;
+            return ControlFlow::Break(result);
+        };
+        match self.on_error(error) {
+            Some(delay) => ControlFlow::Continue((delay, result)),
+            None => ControlFlow::Break(result),
+        }
+    }
+
+    /// A value of `R`'s type, for type checks in code that never runs.
+    #[allow(clippy::missing_panics_doc)]
+    pub fn same_type<R>(_: &R) -> R {
+        unreachable!("only named in code that never runs")
+    }
+
+    /// When the call's time is up: `max_elapsed` after its start.
+    fn deadline(&self) -> Option<Instant> {
+        self.started?.checked_add(self.policy.max_elapsed?)
+    }
+
+    /// Before a retry: if the deadline has passed, the previous result,
+    /// to hand to [`keep`](Self::keep) instead of starting an attempt.
+    #[inline]
+    pub fn expired<R>(&mut self, previous: &mut Option<R>) -> Option<R> {
+        let deadline = self.deadline()?;
+        if previous.is_some() && self.now() > deadline {
+            self.cut = true;
+            return previous.take();
+        }
+        None
+    }
+
+    /// Runs a retry (there is a `previous` result): one still running when
+    /// `max_elapsed` passes is cut (dropped), and the previous result
+    /// returned, for [`keep`](Self::keep) to end the call with. A first
+    /// attempt (no `previous`) is never cut. The attempt is pinned by the
+    /// caller, so that the retried future holds one copy of it.
+    pub fn bounded<'a, F: Future>(
+        &'a mut self,
+        attempt: core::pin::Pin<&'a mut F>,
+        previous: &'a mut Option<F::Output>,
+    ) -> Bounded<'a, 'p, F> {
+        let deadline = if previous.is_some() {
+            self.deadline()
+        } else {
+            None
+        };
+        Bounded {
+            attempts: self,
+            attempt,
+            previous,
+            deadline,
+            timer: None,
+            started: false,
+        }
+    }
+
+    fn give_up_at_deadline(&mut self, previous: Option<&dyn ApiError>) {
+        self.cut = false;
+        self.stop = StopReason::MaxElapsed;
+        let now = self.now();
+        self.elapsed = self.started.map_or(Duration::ZERO, |started| {
+            now.saturating_duration_since(started)
+        });
+        if let Some(error) = previous {
+            self.give_up(error, StopReason::MaxElapsed, self.elapsed);
+        }
+    }
+
+    /// A wait of `duration` on the policy's clock (async).
+    fn sleep(&self, duration: Duration) -> crate::clock::Sleep {
+        match &self.policy.clock {
+            Some(clock) => clock.sleep(duration),
+            None => Box::pin(default_clock::sleep(duration)),
         }
     }
 
@@ -522,10 +715,7 @@ impl<'p> Attempts<'p> {
         if crate::testing::instant_retries_active() || delay.is_zero() {
             return Wait(None);
         }
-        Wait(Some(match &self.policy.clock {
-            Some(clock) => clock.sleep(delay),
-            None => Box::pin(default_clock::sleep(delay)),
-        }))
+        Wait(Some(self.sleep(delay)))
     }
 
     /// Waits `delay` on the policy's clock, blocking the thread.

@@ -1,7 +1,10 @@
 //! Turning a `reqwest::Response` into `Result<T, E>`: any 2xx is success,
 //! anything else becomes `E::from_response(..)` with the headers and the
-//! body read up to a cap. Also: `reqwest::Error` as a [`TransportError`],
+//! body read up to a size cap and a time cap. Also: `reqwest::Error` as a [`TransportError`],
 //! and [`send`], which sends a request through a [`Throttle`].
+
+use core::future::Future as _;
+use core::time::Duration;
 
 use ::reqwest::{Error as ReqwestError, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -19,24 +22,40 @@ use crate::throttle::Throttle;
 /// ```
 pub const DEFAULT_ERROR_BODY_LIMIT: usize = 64 * 1024;
 
-/// Decodes responses, with a configurable cap on error bodies. The free
-/// functions of this module use [`Decoder::default`].
+/// How long an error response's body is read by default: 10 s. A body that
+/// has not ended by then (a chunked body that never ends, one trickling a
+/// byte a second) is cut, and decoding sees what arrived.
+///
+/// ```
+/// assert_eq!(apifault::reqwest::DEFAULT_ERROR_BODY_TIMEOUT.as_secs(), 10);
+/// ```
+pub const DEFAULT_ERROR_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Decodes responses, with a cap on the size of error bodies and on the
+/// time spent reading them. The free functions of this module use
+/// [`Decoder::default`].
 ///
 /// ```
 /// use apifault::reqwest::Decoder;
+/// use std::time::Duration;
 ///
-/// let decoder = Decoder::default().error_body_limit(1024 * 1024);
+/// let decoder = Decoder::default()
+///     .error_body_limit(1024 * 1024)
+///     .error_body_timeout(Duration::from_secs(2));
 /// assert_eq!(decoder.limit(), 1024 * 1024);
+/// assert_eq!(decoder.timeout(), Duration::from_secs(2));
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Decoder {
     error_body_limit: usize,
+    error_body_timeout: Duration,
 }
 
 impl Default for Decoder {
     fn default() -> Self {
         Decoder {
             error_body_limit: DEFAULT_ERROR_BODY_LIMIT,
+            error_body_timeout: DEFAULT_ERROR_BODY_TIMEOUT,
         }
     }
 }
@@ -52,6 +71,32 @@ impl Decoder {
     pub fn error_body_limit(mut self, bytes: usize) -> Self {
         self.error_body_limit = bytes;
         self
+    }
+
+    /// Reads an error response's body for at most `timeout` (default
+    /// [`DEFAULT_ERROR_BODY_TIMEOUT`], 10 s), counted from when reading the
+    /// body starts; what arrived by then is decoded like any other cut body.
+    /// The time is tokio's clock inside a tokio runtime (pausable in tests).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let decoder = apifault::reqwest::Decoder::default().error_body_timeout(Duration::from_millis(500));
+    /// assert_eq!(decoder.timeout(), Duration::from_millis(500));
+    /// ```
+    #[must_use]
+    pub fn error_body_timeout(mut self, timeout: Duration) -> Self {
+        self.error_body_timeout = timeout;
+        self
+    }
+
+    /// The time cap on reading an error body.
+    ///
+    /// ```
+    /// assert_eq!(apifault::reqwest::Decoder::default().timeout(), apifault::reqwest::DEFAULT_ERROR_BODY_TIMEOUT);
+    /// ```
+    #[must_use]
+    pub fn timeout(&self) -> Duration {
+        self.error_body_timeout
     }
 
     /// The cap on error bodies, in bytes.
@@ -172,8 +217,10 @@ impl Decoder {
     }
 
     /// Decodes a response known to be an error. The body is read up to the
-    /// cap; a body that breaks off mid-way (a reset, a timeout) is decoded
-    /// from what arrived, so the status and headers are never lost.
+    /// size cap and for at most the time cap; a body that breaks off
+    /// mid-way (a reset, a timeout) or does not end in time is decoded from
+    /// what arrived, so the status and headers are never lost and nothing
+    /// hangs.
     ///
     /// ```no_run
     /// # async fn run(resp: reqwest::Response) -> MyError {
@@ -188,14 +235,24 @@ impl Decoder {
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
         let mut body = Vec::new();
+        let mut deadline = core::pin::pin!(crate::clock::default::sleep(self.error_body_timeout));
         while body.len() < self.error_body_limit {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
+            let mut chunk = core::pin::pin!(response.chunk());
+            // Whichever comes first: the next chunk, or the end of the time
+            // allowed for the whole body.
+            let next = core::future::poll_fn(|cx| match chunk.as_mut().poll(cx) {
+                core::task::Poll::Ready(next) => core::task::Poll::Ready(Some(next)),
+                core::task::Poll::Pending => deadline.as_mut().poll(cx).map(|()| None),
+            })
+            .await;
+            match next {
+                Some(Ok(Some(chunk))) => {
                     let room = self.error_body_limit - body.len();
                     body.extend_from_slice(&chunk[..chunk.len().min(room)]);
                 }
-                // The end, or a body that broke off: decode what arrived.
-                Ok(None) | Err(_) => break,
+                // The end, a body that broke off, or one that did not end in
+                // time: decode what arrived.
+                Some(Ok(None) | Err(_)) | None => break,
             }
         }
         E::from_response(ResponseParts::new(status, &headers, &body))
@@ -309,7 +366,7 @@ where
 pub async fn send(throttle: &Throttle, request: RequestBuilder) -> Result<Response, ReqwestError> {
     let permit = throttle.acquire().await;
     let response = request.send().await?;
-    throttle.observe(response.headers());
+    permit.observe(response.headers());
     drop(permit);
     Ok(response)
 }

@@ -141,9 +141,10 @@
 //! - [`Retry::Backoff`] waits the policy's delay (`base * factor^n`, capped
 //!   by `max_delay`, randomised by [`Jitter`]), or the server's hint when the
 //!   error carries a longer one (a 503 with `Retry-After`);
-//! - [`Retry::After`] waits the server's hint exactly (jitter only adds to
-//!   it), or backs off when there is none; a hint over `max_server_wait`
-//!   gives up at once instead of retrying early;
+//! - [`Retry::After`] waits the server's hint exactly (jitter never applies
+//!   to a hint, neither adding to it nor taking from it), or backs off when
+//!   there is none; a hint over `max_server_wait` gives up at once instead
+//!   of retrying early;
 //! - a call marked `idempotent = false` is retried only on errors that are
 //!   [`ApiError::safe_to_resend`];
 //! - `max_retries` counts failures that back off; waits the server asked
@@ -151,8 +152,11 @@
 //!   rate-limit reset) are bounded separately, by `max_server_waits`, since
 //!   a rate limit is not a failure; the backoff step grows with failures
 //!   only;
-//! - `max_elapsed` (a wait that would cross it gives up) bounds both, and a
-//!   shared [`RetryBudget`] bounds the whole.
+//! - `max_elapsed` bounds the call's time, both kinds of wait included: a
+//!   wait that would cross it gives up, no attempt starts after it, and an
+//!   async retry still running when it passes is cut and the previous error
+//!   returned (a first attempt is never cut);
+//! - a shared [`RetryBudget`] bounds the whole.
 //!
 //! Every retry emits an INFO `tracing` event (target `apifault`: attempt,
 //! delay, reason, status, request id) and calls the policy's `on_retry`
@@ -172,13 +176,15 @@
 //! |---|---|
 //! | `derive` (default) | `#[derive(ApiError)]` and `#[apifault::retry]` |
 //! | `tokio` (default) | async waits on tokio's timer, pausable in tests |
-//! | `reqwest` | `reqwest::json`, `reqwest::text`, `reqwest::bytes`, `reqwest::no_content`: any 2xx is success, anything else becomes `E::from_response` with the body read up to a cap (`reqwest::Decoder`); `reqwest::Error` is a [`TransportError`] (a failed connect is safe to resend, a timeout is not); `reqwest::send` goes through a [`Throttle`] |
+//! | `reqwest` | `reqwest::json`, `reqwest::text`, `reqwest::bytes`, `reqwest::no_content`: any 2xx is success (unless the enum says `error_2xx`), anything else becomes `E::from_response` with the body read up to a size cap (64 KiB) and a time cap (10 s; both set on `reqwest::Decoder`); `reqwest::Error` is a [`TransportError`] (a failed connect is safe to resend, a timeout is not); `reqwest::send` goes through a [`Throttle`] |
 //! | `axum` | `#[derive(ApiError, apifault::IntoResponse)]`, opt-in per enum (an enum that does not ask keeps its own impl): the variant's status, its body field (text, bytes or JSON, else an RFC 9457 problem document), and `retry_after`, `rate_limit`, `request_id` and `header` fields as headers, so that a response decodes back to the same variant |
 //! | `tower` | `tower::RetryLayer`: the engine as middleware for any `Service` whose error implements [`ApiError`] |
 //!
 //! A [`Throttle`] learns the window from every response's rate-limit
 //! headers and holds the next request while it is spent, so that a
-//! well-behaved client does not see a 429 at all.
+//! well-behaved client does not see a 429 at all, with windows of any
+//! length (one second included) and resets rounded either way (see
+//! [`LocalThrottle`]).
 //!
 //! ```no_run
 //! # #[cfg(feature = "reqwest")]

@@ -14,9 +14,11 @@ use crate::error::{ApiError, Retry};
 /// capped by `max_delay`), `base` the policy's first delay, and `prev` the
 /// delay this call waited last.
 ///
-/// Jitter never applies to a server's hint: a [`Retry::After`] wait is
-/// exactly the hint, so that the number of retries a deadline allows does not
-/// depend on chance.
+/// Jitter never applies to a server's hint, neither adding to it nor taking
+/// from it: a [`Retry::After`] wait is exactly the hint, so that the number
+/// of retries a deadline allows does not depend on chance. (A
+/// [`Retry::Backoff`] error carrying a hint waits the longer of the jittered
+/// backoff delay and the hint; the crate docs say the same.)
 ///
 /// ```
 /// use apifault::{Jitter, RetryPolicy};
@@ -45,6 +47,11 @@ impl Jitter {
     /// The wait for a backoff delay `d`, given a uniform random `unit` in
     /// `[0, 1)`. Public so that users can see (and test) the formulas.
     ///
+    /// Total: it never panics, whatever the durations (`Duration::MAX`
+    /// included) and whatever `unit` (clamped to `[0, 1]`; NaN and
+    /// infinities read as 0). A wait never exceeds `d` (`Full`, `Equal`) or
+    /// `max(max_delay, base)` (`Decorrelated`).
+    ///
     /// ```
     /// use apifault::Jitter;
     /// use std::time::Duration;
@@ -72,19 +79,26 @@ impl Jitter {
         };
         match self {
             Jitter::None => d,
-            Jitter::Full => d.mul_f64(unit),
+            Jitter::Full => scale(d, unit),
             Jitter::Equal => {
                 let half = d / 2;
-                half.saturating_add((d - half).mul_f64(unit))
+                half.saturating_add(scale(d - half, unit))
             }
             Jitter::Decorrelated => {
                 let high = prev.max(base).saturating_mul(3);
                 let span = high.saturating_sub(base);
-                base.saturating_add(span.mul_f64(unit))
+                base.saturating_add(scale(span, unit))
                     .min(max_delay.max(base))
             }
         }
     }
+}
+
+/// `d * unit` for `unit` in `[0, 1]`, never above `d`. `Duration::mul_f64`
+/// panics where the product rounds past `Duration::MAX` (`Duration::MAX *
+/// 1.0` does, through `f64`); this saturates at `d` instead.
+fn scale(d: Duration, unit: f64) -> Duration {
+    Duration::try_from_secs_f64(d.as_secs_f64() * unit).map_or(d, |scaled| scaled.min(d))
 }
 
 /// Why the engine stopped trying.
@@ -118,7 +132,9 @@ pub enum StopReason {
     /// `max_server_waits` waits the server asked for were made (a rate
     /// limit that keeps answering 429).
     MaxServerWaits,
-    /// The next wait would have crossed `max_elapsed`.
+    /// `max_elapsed` was reached: the next wait would have crossed it, or
+    /// an async retry still running when it passed was cut (the call then
+    /// returns the error before it).
     MaxElapsed,
     /// The server asked for a wait longer than `max_server_wait`.
     ServerWaitTooLong {
@@ -158,7 +174,7 @@ impl fmt::Display for StopReason {
             }
             StopReason::MaxRetries => f.write_str("max_retries reached"),
             StopReason::MaxServerWaits => f.write_str("max_server_waits reached"),
-            StopReason::MaxElapsed => f.write_str("the next wait would cross max_elapsed"),
+            StopReason::MaxElapsed => f.write_str("max_elapsed reached"),
             StopReason::ServerWaitTooLong { asked } => {
                 write!(
                     f,
@@ -424,14 +440,53 @@ impl RetryPolicy {
     }
 
     /// Bounds the whole call, attempts and waits included (backoff waits
-    /// and the server's waits alike): a wait that would end past this gives
-    /// up instead. Default 60 s.
+    /// and the server's waits alike). Default 60 s.
+    ///
+    /// - A wait that would end past the deadline gives up instead.
+    /// - No attempt starts after it.
+    /// - An async retry (with [`retry`](crate::retry()),
+    ///   [`retry_with_report`](crate::retry_with_report), the
+    ///   [`retry`](macro@crate::retry) attribute on an `async fn`, or the
+    ///   tower layer) still running when the deadline passes is cut: its
+    ///   future is dropped, and the call returns the error of the attempt
+    ///   before it, with [`StopReason::MaxElapsed`]. An attempt that ends
+    ///   exactly at the deadline counts.
+    /// - A first attempt is never cut: with nothing to return in its place,
+    ///   it runs to its end (give the HTTP client its own timeout for that).
+    ///   Blocking attempts cannot be cut either; the deadline is checked
+    ///   when they end.
     ///
     /// ```
-    /// # use apifault::RetryPolicy;
-    /// # use std::time::Duration;
-    /// let policy = RetryPolicy::default().max_elapsed(Duration::from_secs(10));
-    /// # let _ = policy;
+    /// use apifault::{ApiError, Jitter, RetryPolicy, StopReason};
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Debug, PartialEq, ApiError)]
+    /// enum E {
+    ///     #[api(status = 503)]
+    ///     Unavailable(u32),
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let policy = RetryPolicy::exponential(Duration::from_millis(100))
+    ///     .jitter(Jitter::None)
+    ///     .max_elapsed(Duration::from_secs(1));
+    /// let mut calls = 0;
+    /// let started = tokio::time::Instant::now();
+    /// let (result, report) = apifault::retry_with_report(&policy, || {
+    ///     calls += 1;
+    ///     let n = calls;
+    ///     async move {
+    ///         // Attempts of 600 ms: the second runs from 700 ms and is cut at 1 s.
+    ///         tokio::time::sleep(Duration::from_millis(600)).await;
+    ///         Err::<(), _>(E::Unavailable(n))
+    ///     }
+    /// })
+    /// .await;
+    /// assert_eq!(result, Err(E::Unavailable(1)));
+    /// assert_eq!(report.stop, StopReason::MaxElapsed);
+    /// assert_eq!(started.elapsed(), Duration::from_secs(1));
+    /// # }
     /// ```
     #[must_use]
     pub fn max_elapsed(mut self, max_elapsed: Duration) -> Self {

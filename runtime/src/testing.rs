@@ -96,3 +96,33 @@ impl Drop for InstantRetries {
 pub(crate) fn instant_retries_active() -> bool {
     IN_PROCESS.load(Ordering::Relaxed) > 0 || ON_THREAD.try_with(Cell::get).is_ok_and(|n| n > 0)
 }
+
+/// How many waits the process's timer thread holds right now: the waits
+/// made outside a tokio runtime with the default clock, not yet over and
+/// not dropped. A dropped wait leaves it at once, so a test can check that
+/// cancelled calls leave nothing behind.
+///
+/// ```
+/// use apifault::{ApiError, Jitter, RetryPolicy};
+/// use std::future::Future;
+/// use std::task::{Context, Waker};
+/// use std::time::Duration;
+///
+/// #[derive(Debug, ApiError)]
+/// enum E {
+///     #[api(status = 503)]
+///     Unavailable,
+/// }
+///
+/// let policy = RetryPolicy::exponential(Duration::from_secs(30)).jitter(Jitter::None);
+/// let before = apifault::testing::pending_timer_waits();
+/// let mut call = Box::pin(apifault::retry(&policy, || async { Err::<(), _>(E::Unavailable) }));
+/// // Outside tokio: the first attempt fails and the wait joins the timer thread.
+/// assert!(call.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
+/// drop(call);
+/// assert!(apifault::testing::pending_timer_waits() <= before);
+/// ```
+#[must_use]
+pub fn pending_timer_waits() -> usize {
+    crate::clock::default::thread_timer::pending()
+}

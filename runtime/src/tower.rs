@@ -134,18 +134,26 @@ where
         Box::pin(async move {
             let mut attempts = Attempts::start(&policy, None, true);
             let mut ready = true;
+            let mut previous = None;
             loop {
-                let result = if ready {
-                    inner.call(request.clone()).await
-                } else {
-                    match poll_fn(|cx| inner.poll_ready(cx)).await {
-                        Ok(()) => inner.call(request.clone()).await,
-                        Err(error) => Err(error),
+                let (request, first) = (request.clone(), ready);
+                let attempt = async {
+                    if first {
+                        inner.call(request).await
+                    } else {
+                        match poll_fn(|cx| inner.poll_ready(cx)).await {
+                            Ok(()) => inner.call(request).await,
+                            Err(error) => Err(error),
+                        }
                     }
                 };
-                match attempts.check(result) {
+                // A retry still running at `max_elapsed` is cut.
+                let attempt = core::pin::pin!(attempt);
+                let result = attempts.bounded(attempt, &mut previous).await;
+                match attempts.keep(result) {
                     ControlFlow::Break(result) => return result,
-                    ControlFlow::Continue(delay) => {
+                    ControlFlow::Continue((delay, error)) => {
+                        previous = Some(error);
                         attempts.wait(delay).await;
                         ready = false;
                     }

@@ -79,3 +79,68 @@ pub async fn never_answers() -> SocketAddr {
     });
     addr
 }
+
+/// Serves every connection with `answer`, spawned per connection once the
+/// request's head is read: for peers that misbehave in their own way
+/// (endless bodies, slow heads, broken status lines).
+pub async fn raw_peer<F, Fut>(answer: F) -> SocketAddr
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local addr");
+    let answer = std::sync::Arc::new(answer);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let answer = std::sync::Arc::clone(&answer);
+            tokio::spawn(async move {
+                read_head(&mut stream).await;
+                answer(stream).await;
+            });
+        }
+    });
+    addr
+}
+
+/// Answers `status` with a chunked body that never ends: a chunk every
+/// 10 ms for as long as the client reads (at most 30 s).
+pub async fn endless_chunked(status: u16) -> SocketAddr {
+    raw_peer(move |mut stream| async move {
+        let head = format!(
+            "HTTP/1.1 {status} Whatever\r\ncontent-type: text/plain\r\nx-request-id: endless-1\r\ntransfer-encoding: chunked\r\n\r\n"
+        );
+        if stream.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        for _ in 0..3_000 {
+            if stream.write_all(b"5\r\nhello\r\n").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+}
+
+/// Answers `status`, promises a 1,000-byte body and sends it one byte
+/// every `every`.
+pub async fn trickles(status: u16, every: std::time::Duration) -> SocketAddr {
+    raw_peer(move |mut stream| async move {
+        let head = format!(
+            "HTTP/1.1 {status} Whatever\r\ncontent-type: text/plain\r\nx-request-id: trickle-1\r\ncontent-length: 1000\r\n\r\n"
+        );
+        if stream.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        for _ in 0..1_000 {
+            if stream.write_all(b"x").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(every).await;
+        }
+    })
+    .await
+}

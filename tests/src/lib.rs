@@ -305,3 +305,5 @@ pub struct Problem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docs_url: Option<String>,
 }
+
+pub mod throttle_sim;

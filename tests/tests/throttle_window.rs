@@ -1,5 +1,7 @@
-//! The throttle's window bookkeeping, without HTTP: out-of-order
-//! announcements, spent windows without a reset, huge resets.
+//! The throttle's window bookkeeping, without HTTP: the first answer, the
+//! last request of a window held until the next may have begun, a newer
+//! window told by its counts, late answers about older windows, spent
+//! windows without a reset, huge resets.
 
 use std::time::{Duration, Instant};
 
@@ -10,62 +12,131 @@ fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
+const PROBE_INTERVAL: Duration = Duration::from_millis(50);
+
 /// Reserves as many requests as the window allows at `now`, all in flight
-/// at once, then releases them.
+/// at once, then answers them (without announcements) at `now`.
 fn drain(window: &LocalThrottle, now: Instant) -> usize {
     let mut sent = 0;
     while sent <= 1_000 && window.reserve(now).is_ok() {
         sent += 1;
     }
     for _ in 0..sent {
-        window.release();
+        window.release_sent(now, now);
     }
     sent
 }
 
+/// One request sent at `sent`, answered at `at` with `announced`.
+fn exchange(window: &LocalThrottle, sent: Instant, at: Instant, announced: RateLimit) {
+    assert!(window.reserve(sent).is_ok(), "the request is let through");
+    window.observe_response(sent, at, announced);
+    window.release_sent(sent, at);
+}
+
 #[test]
-fn counts_down_from_the_announcement() {
+fn the_first_request_goes_alone_until_it_is_answered() {
     let window = LocalThrottle::default();
     let t0 = Instant::now();
-    window.observe(t0, RateLimit::new(10, 4, secs(60)));
-    assert_eq!(drain(&window, t0), 4);
-    assert_eq!(window.reserve(t0 + secs(30)), Err(t0 + secs(60)));
+    assert!(window.reserve(t0).is_ok());
     assert_eq!(
-        drain(&window, t0 + secs(60)),
-        10,
-        "the next window allows the limit"
+        window.reserve(t0),
+        Err(t0 + PROBE_INTERVAL),
+        "the window may be smaller than the tasks"
     );
+    window.observe_response(t0, t0, RateLimit::new(10, 4, secs(60)));
+    window.release_sent(t0, t0);
+    assert_eq!(drain(&window, t0), 3, "4 left: 3 now, the last held");
+}
+
+#[test]
+fn the_last_request_waits_until_the_next_window_may_have_begun() {
+    let window = LocalThrottle::default();
+    let t0 = Instant::now();
+    exchange(&window, t0, t0, RateLimit::new(10, 4, secs(60)));
+    assert_eq!(drain(&window, t0), 3);
+    assert_eq!(
+        window.reserve(t0 + secs(30)),
+        Err(t0 + secs(60)),
+        "held until the reset"
+    );
+    assert!(window.reserve(t0 + secs(60)).is_ok(), "then sent");
+    assert_eq!(
+        window.reserve(t0 + secs(60)),
+        Err(t0 + secs(61)),
+        "nothing more until the window is surely over (a reset rounded down)"
+    );
+    window.release_sent(t0 + secs(60), t0 + secs(60));
     assert_eq!(
         drain(&window, t0 + secs(61)),
         1,
-        "then, its end unknown, one probe at a time"
+        "then one request asks the next window's budget"
     );
 }
 
 #[test]
-fn a_stale_announcement_of_the_previous_window_is_ignored() {
+fn an_answer_with_as_many_left_as_before_is_a_newer_window() {
     let window = LocalThrottle::default();
     let t0 = Instant::now();
-    window.observe(t0, RateLimit::new(10, 9, secs(60)));
-    assert_eq!(drain(&window, t0), 9);
-    // A slow response from the window before, ending in 1 s.
-    window.observe(t0 + secs(2), RateLimit::new(10, 0, secs(1)));
-    assert_eq!(drain(&window, t0 + secs(5)), 0, "the window is still spent");
-    assert_eq!(window.reserve(t0 + secs(5)), Err(t0 + secs(60)));
+    exchange(&window, t0, t0, RateLimit::new(10, 1, secs(60)));
+    // The last one, sent when the window may have reset, lands in the next.
+    exchange(
+        &window,
+        t0 + secs(60),
+        t0 + secs(60),
+        RateLimit::new(10, 9, secs(60)),
+    );
+    assert_eq!(
+        drain(&window, t0 + secs(60)),
+        8,
+        "9 left: 8 now, the last held"
+    );
+    assert_eq!(window.reserve(t0 + secs(61)), Err(t0 + secs(120)));
 }
 
 #[test]
-fn an_announcement_about_a_finished_window_is_ignored_after_the_rollover() {
+fn a_late_answer_about_an_older_window_is_ignored() {
     let window = LocalThrottle::default();
     let t0 = Instant::now();
-    window.observe(t0, RateLimit::new(5, 0, secs(10)));
-    assert_eq!(drain(&window, t0 + secs(10)), 5, "rolled over");
-    // A straggler from the old window, read just after it ended.
-    window.observe(t0 + secs(10), RateLimit::new(5, 0, secs(1)));
+    exchange(&window, t0, t0, RateLimit::new(10, 2, secs(60)));
+    let straggler = t0 + secs(1);
+    assert!(window.reserve(straggler).is_ok());
+    // The last one, at 60 s, opens the next window...
+    exchange(
+        &window,
+        t0 + secs(60),
+        t0 + secs(60),
+        RateLimit::new(10, 9, secs(60)),
+    );
+    // ...then the straggler's answer says its window (over by 62 s) is
+    // spent: not the window that ends after 119 s.
+    window.observe_response(straggler, t0 + secs(61), RateLimit::new(10, 0, secs(0)));
+    window.release_sent(straggler, t0 + secs(61));
     assert_eq!(
-        drain(&window, t0 + secs(10)),
+        drain(&window, t0 + secs(61)),
+        7,
+        "9 left, less the straggler (it may have been counted in the new window), less the last one held"
+    );
+}
+
+#[test]
+fn a_late_answer_after_the_rollover_opens_nothing() {
+    let window = LocalThrottle::default();
+    let t0 = Instant::now();
+    exchange(&window, t0, t0, RateLimit::new(5, 2, secs(10)));
+    let straggler = t0 + secs(1);
+    assert!(window.reserve(straggler).is_ok());
+    // The window is surely over at 11 s; a straggler from it answers.
+    assert!(
+        window.reserve(t0 + secs(11)).is_err(),
+        "the straggler is still in flight"
+    );
+    window.observe_response(straggler, t0 + secs(11), RateLimit::new(5, 4, secs(1)));
+    window.release_sent(straggler, t0 + secs(11));
+    assert_eq!(
+        drain(&window, t0 + secs(11)),
         1,
-        "not a spent window to wait out: just the probe"
+        "not a window to trust: one request asks"
     );
 }
 
@@ -86,7 +157,8 @@ fn a_spent_window_without_reset_is_probed_one_request_at_a_time() {
         window.reserve(t0).is_err(),
         "no second request while the probe is out"
     );
-    window.observe(
+    window.observe_response(
+        t0,
         t0,
         RateLimit {
             limit: None,
@@ -94,15 +166,18 @@ fn a_spent_window_without_reset_is_probed_one_request_at_a_time() {
             reset: Some(secs(30)),
         },
     );
-    window.release();
-    assert_eq!(drain(&window, t0), 3);
+    window.release_sent(t0, t0);
+    assert_eq!(drain(&window, t0), 2, "3 left: 2 now, the last held");
     assert_eq!(window.reserve(t0), Err(t0 + secs(30)));
 }
 
 #[test]
-fn an_api_that_never_announces_is_not_held() {
+fn an_api_that_never_announces_is_not_held_once_it_answered() {
     let window = LocalThrottle::default();
-    assert_eq!(drain(&window, Instant::now()), 1_001);
+    let t0 = Instant::now();
+    assert!(window.reserve(t0).is_ok());
+    window.release_sent(t0, t0);
+    assert_eq!(drain(&window, t0), 1_001);
 }
 
 #[tokio::test(start_paused = true)]
@@ -112,7 +187,7 @@ async fn a_huge_reset_holds_at_most_max_wait() {
     headers.insert("ratelimit-remaining", HeaderValue::from_static("0"));
     headers.insert("ratelimit-reset", HeaderValue::from_static("4294967295"));
     let permit = throttle.acquire().await;
-    throttle.observe(&headers);
+    permit.observe(&headers);
     drop(permit);
     let started = tokio::time::Instant::now();
     let _next = throttle.acquire().await;

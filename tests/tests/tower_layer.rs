@@ -66,3 +66,49 @@ async fn stops_on_errors_that_must_not_be_retried() {
     assert_eq!(service.call("get").await, Err(FlakyError::Internal));
     assert_eq!(script.calls(), 4, "max_retries = 3");
 }
+
+/// Takes 300 ms per call, then fails with its call number in the request id.
+#[derive(Clone)]
+struct Slow(Arc<std::sync::atomic::AtomicU32>);
+
+impl Service<&'static str> for Slow {
+    type Response = String;
+    type Error = FlakyError;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, FlakyError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), FlakyError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: &'static str) -> Self::Future {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            Err(FlakyError::Unavailable {
+                request_id: Some(n.to_string()),
+            })
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_running_at_max_elapsed_is_cut() {
+    let layer = RetryLayer::new(
+        RetryPolicy::exponential(Duration::from_millis(100))
+            .factor(1.0)
+            .jitter(Jitter::None)
+            .max_retries(100)
+            .max_elapsed(Duration::from_secs(1)),
+    );
+    let mut service = layer.layer(Slow(Arc::default()));
+    let start = Instant::now();
+    // Calls at 0, 400 and 800 ms; the third is cut at 1 s.
+    assert_eq!(
+        service.call("get").await,
+        Err(FlakyError::Unavailable {
+            request_id: Some("2".to_owned())
+        })
+    );
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+}

@@ -26,6 +26,7 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
     let attempts = Ident::new("__apifault_attempts", mixed);
     let result = Ident::new("__apifault_result", mixed);
     let delay = Ident::new("__apifault_delay", mixed);
+    let previous = Ident::new("__apifault_previous", mixed);
 
     let policy_expr = match &args.policy {
         Some((_, expr)) => {
@@ -54,29 +55,70 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
     // Spanned on the return type, so that "not `Result<_, E: ApiError>`"
     // points there.
     let result_at_ret = Ident::new("__apifault_result", mixed.located_at(ret.span()));
-    let check = quote_spanned!(ret.span()=> ::apifault::__private::Attempts::check(&mut #attempts, #result_at_ret));
+    // An async attempt is raced against `max_elapsed` and the error it
+    // would retry is kept, to be returned if the next attempt is cut.
+    let check = if asynchronous {
+        // `keep` does the work; `check`, in code that never runs, gives a
+        // return type that is not `Result<_, E: ApiError>` the same error
+        // as a blocking function (rustc reports one of the two).
+        let unchecked = Ident::new("__apifault_unchecked", mixed);
+        let unchecked_at_ret = Ident::new("__apifault_unchecked", mixed.located_at(ret.span()));
+        let check_types = quote_spanned!(ret.span()=> ::apifault::__private::Attempts::check(&mut #attempts, #unchecked_at_ret));
+        let keep = quote_spanned!(ret.span()=> ::apifault::__private::Attempts::keep(&mut #attempts, #unchecked_at_ret));
+        quote_spanned! {mixed=> {
+            #[allow(unreachable_code)]
+            if false {
+                let #unchecked = ::apifault::__private::Attempts::same_type(&#result);
+                let _ = #check_types;
+            }
+            let #unchecked = #result;
+            #keep
+        }}
+    } else {
+        quote_spanned!(ret.span()=> ::apifault::__private::Attempts::check(&mut #attempts, #result_at_ret))
+    };
 
     let attempt = if asynchronous {
         quote_spanned! {mixed=>
-            async {
-                #[allow(unreachable_code, clippy::diverging_sub_expression)]
-                if false {
-                    let __apifault_fake_return: #fake_ret = loop {};
-                    return __apifault_fake_return;
+            {
+                let __apifault_attempt = ::core::pin::pin!(async {
+                    #[allow(unreachable_code, clippy::diverging_sub_expression)]
+                    if false {
+                        let __apifault_fake_return: #fake_ret = loop {};
+                        return __apifault_fake_return;
+                    }
+                    #body_stream
+                });
+                // A first attempt is awaited as it is: it is never cut. A
+                // retry is raced against `max_elapsed`.
+                if #previous.is_none() {
+                    __apifault_attempt.await
+                } else {
+                    ::apifault::__private::Attempts::bounded(&mut #attempts, __apifault_attempt, &mut #previous).await
                 }
-                #body_stream
             }
-            .await
         }
     } else {
         quote_spanned! {mixed=>
             (|| -> #fake_ret { #body_stream })()
         }
     };
-    let wait = if asynchronous {
-        quote_spanned!(mixed=> #attempts.wait(#delay).await)
+    let on_continue = if asynchronous {
+        quote_spanned! {mixed=>
+            ::apifault::__private::ControlFlow::Continue((#delay, #result)) => {
+                #previous = ::core::option::Option::Some(#result);
+                #attempts.wait(#delay).await
+            }
+        }
     } else {
-        quote_spanned!(mixed=> #attempts.wait_blocking(#delay))
+        quote_spanned! {mixed=>
+            ::apifault::__private::ControlFlow::Continue(#delay) => #attempts.wait_blocking(#delay),
+        }
+    };
+    let keep_previous = if asynchronous {
+        quote_spanned!(mixed=> let mut #previous = ::core::option::Option::None;)
+    } else {
+        TokenStream::new()
     };
 
     quote_spanned! {mixed=>
@@ -89,11 +131,12 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
                 #idempotent,
                 #asynchronous,
             );
+            #keep_previous
             loop {
                 let #result = #attempt;
                 match #check {
                     ::apifault::__private::ControlFlow::Break(#result) => return #result,
-                    ::apifault::__private::ControlFlow::Continue(#delay) => #wait,
+                    #on_continue
                 }
             }
         }
