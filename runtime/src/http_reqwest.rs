@@ -1,7 +1,9 @@
-//! Turning a `reqwest::Response` into `Result<T, E>`: any 2xx is success,
-//! anything else becomes `E::from_response(..)` with the headers and the
-//! body read up to a size cap and a time cap. Also: `reqwest::Error` as a [`TransportError`],
-//! and [`send`], which sends a request through a [`Throttle`].
+//! Turning a `reqwest::Response` into `Result<T, E>`: any 2xx is success
+//! (but one whose body says it failed, for an enum with
+//! `#[api(error_2xx(...))]`), anything else becomes `E::from_response(..)`
+//! with the headers and the body read up to a size cap and a time cap.
+//! Also: `reqwest::Error` as a [`TransportError`], and [`send`] and
+//! [`send_for`], which send a request through a [`Throttle`].
 
 use core::future::Future as _;
 use core::time::Duration;
@@ -197,6 +199,15 @@ impl Decoder {
 
     /// The response itself when it is a 2xx, else the decoded error.
     ///
+    /// For an enum whose API reports errors inside a 2xx
+    /// (`#[api(error_2xx(...))]`, see [`FromResponse::ERRORS_IN_2XX`]), a
+    /// 2xx body is read first and asked [`FromResponse::is_error`]: an error
+    /// is decoded into `E`, a success handed on with its body buffered
+    /// (the response then no longer knows its URL). A 2xx body that breaks
+    /// off while being read cannot be told a success, and is decoded into
+    /// `E` from its status and headers. Enums without `error_2xx` pay
+    /// nothing: the response is handed on unread.
+    ///
     /// ```no_run
     /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
     /// let response = apifault::reqwest::Decoder::default().success::<MyError>(resp).await?;
@@ -210,10 +221,26 @@ impl Decoder {
     /// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
     /// ```
     pub async fn success<E: FromResponse>(&self, response: Response) -> Result<Response, E> {
-        if response.status().is_success() {
+        if !response.status().is_success() {
+            return Err(self.error(response).await);
+        }
+        if !E::ERRORS_IN_2XX {
             return Ok(response);
         }
-        Err(self.error(response).await)
+        let (status, version) = (response.status(), response.version());
+        let headers = response.headers().clone();
+        let Ok(body) = response.bytes().await else {
+            return Err(E::from_response(ResponseParts::new(status, &headers, b"")));
+        };
+        let parts = ResponseParts::new(status, &headers, &body);
+        if E::is_error(&parts) {
+            return Err(E::from_response(parts));
+        }
+        let mut buffered = http::Response::new(body);
+        *buffered.status_mut() = status;
+        *buffered.version_mut() = version;
+        *buffered.headers_mut() = headers;
+        Ok(Response::from(buffered))
     }
 
     /// Decodes a response known to be an error. The body is read up to the
@@ -335,7 +362,8 @@ where
     Decoder::default().bytes(response).await
 }
 
-/// Any 2xx, body ignored; any other status decoded into `E`.
+/// Any 2xx, body ignored (read only to look for an error, for an enum with
+/// `error_2xx`); any other status decoded into `E`.
 ///
 /// ```no_run
 /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
@@ -367,6 +395,45 @@ pub async fn send(throttle: &Throttle, request: RequestBuilder) -> Result<Respon
     let permit = throttle.acquire().await;
     let response = request.send().await?;
     permit.observe(response.headers());
+    drop(permit);
+    Ok(response)
+}
+
+/// [`send`] for an API whose errors `E` describes: the throttle learns from
+/// the rate-limit headers `E` names with `#[api(rate_limit(...))]` (an
+/// API's own, such as `x-ratelimit-remaining-requests` or
+/// `X-Shopify-Shop-Api-Call-Limit`), or the standard ones for an enum that
+/// names none.
+///
+/// ```no_run
+/// use apifault::ApiError;
+///
+/// #[derive(Debug, ApiError)]
+/// #[api(rate_limit(remaining = "x-ratelimit-remaining-requests",
+///                  reset = duration("x-ratelimit-reset-requests")))]
+/// enum LlmError {
+///     #[api(transport)]
+///     Transport(reqwest::Error),
+///     #[api(other)]
+///     Other { #[api(status)] status: http::StatusCode },
+/// }
+/// impl From<reqwest::Error> for LlmError {
+///     fn from(e: reqwest::Error) -> Self { LlmError::Transport(e) }
+/// }
+///
+/// # async fn run(http: reqwest::Client, throttle: apifault::Throttle) -> Result<(), LlmError> {
+/// let request = http.post("http://127.0.0.1:8080/v1/chat/completions");
+/// let response = apifault::reqwest::send_for::<LlmError>(&throttle, request).await?;
+/// let body: serde_json::Value = apifault::reqwest::json::<_, LlmError>(response).await?;
+/// # let _ = body; Ok(()) }
+/// ```
+pub async fn send_for<E: FromResponse>(
+    throttle: &Throttle,
+    request: RequestBuilder,
+) -> Result<Response, ReqwestError> {
+    let permit = throttle.acquire().await;
+    let response = request.send().await?;
+    permit.observe_for::<E>(response.headers());
     drop(permit);
     Ok(response)
 }

@@ -176,7 +176,7 @@
 //! |---|---|
 //! | `derive` (default) | `#[derive(ApiError)]` and `#[apifault::retry]` |
 //! | `tokio` (default) | async waits on tokio's timer, pausable in tests |
-//! | `reqwest` | `reqwest::json`, `reqwest::text`, `reqwest::bytes`, `reqwest::no_content`: any 2xx is success (unless the enum says `error_2xx`), anything else becomes `E::from_response` with the body read up to a size cap (64 KiB) and a time cap (10 s; both set on `reqwest::Decoder`); `reqwest::Error` is a [`TransportError`] (a failed connect is safe to resend, a timeout is not); `reqwest::send` goes through a [`Throttle`] |
+//! | `reqwest` | `reqwest::json`, `reqwest::text`, `reqwest::bytes`, `reqwest::no_content`: any 2xx is success (unless the enum says `error_2xx`), anything else becomes `E::from_response` with the body read up to a size cap (64 KiB) and a time cap (10 s; both set on `reqwest::Decoder`); `reqwest::Error` is a [`TransportError`] (a failed connect is safe to resend, a timeout is not); `reqwest::send` goes through a [`Throttle`], `reqwest::send_for::<E>` too, reading the rate-limit headers `E` names |
 //! | `axum` | `#[derive(ApiError, apifault::IntoResponse)]`, opt-in per enum (an enum that does not ask keeps its own impl): the variant's status, its body field (text, bytes or JSON, else an RFC 9457 problem document), and `retry_after`, `rate_limit`, `request_id` and `header` fields as headers, so that a response decodes back to the same variant |
 //! | `tower` | `tower::RetryLayer`: the engine as middleware for any `Service` whose error implements [`ApiError`] |
 //!

@@ -14,6 +14,7 @@ use http::HeaderMap;
 
 use crate::clock::{Clock, default as default_clock};
 use crate::headers::{RateLimit, rate_limit};
+use crate::response::FromResponse;
 
 /// Where a throttle's view of the window lives. [`LocalThrottle`] keeps it
 /// in this process; implement the trait to share one window between the
@@ -286,6 +287,33 @@ impl Throttle {
         }
     }
 
+    /// Learns from a response of the API whose errors `E` describes: the
+    /// rate-limit headers `E` names with `#[api(rate_limit(...))]` (say
+    /// OpenAI's `x-ratelimit-remaining-requests`), or the standard ones for
+    /// an enum that names none ([`FromResponse::rate_limit`]).
+    ///
+    /// ```
+    /// use apifault::{ApiError, Throttle};
+    ///
+    /// #[derive(Debug, ApiError)]
+    /// #[api(rate_limit(remaining = "x-ratelimit-remaining-requests",
+    ///                  reset = duration("x-ratelimit-reset-requests")))]
+    /// enum LlmError {
+    ///     #[api(other)]
+    ///     Other { #[api(status)] status: http::StatusCode },
+    /// }
+    ///
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.insert("x-ratelimit-remaining-requests", "0".parse().unwrap());
+    /// headers.insert("x-ratelimit-reset-requests", "1m30s".parse().unwrap());
+    /// Throttle::new().observe_for::<LlmError>(&headers);
+    /// ```
+    pub fn observe_for<E: FromResponse>(&self, headers: &HeaderMap) {
+        if let Some(announced) = E::rate_limit(headers) {
+            self.observe_rate_limit(announced);
+        }
+    }
+
     /// Learns from an already parsed announcement.
     ///
     /// ```
@@ -343,6 +371,30 @@ impl ThrottlePermit {
     /// ```
     pub fn observe(&self, headers: &HeaderMap) {
         if let Some(announced) = rate_limit(headers) {
+            self.observe_rate_limit(announced);
+        }
+    }
+
+    /// Learns from the headers of this request's response, read as `E`
+    /// reads them (its `#[api(rate_limit(...))]` headers, else the standard
+    /// ones); see [`Throttle::observe_for`] and [`observe`](Self::observe).
+    ///
+    /// ```
+    /// # use apifault::ApiError;
+    /// # #[derive(Debug, ApiError)]
+    /// # #[api(rate_limit(used = "X-Shopify-Shop-Api-Call-Limit"))]
+    /// # enum ShopifyError { #[api(other)] Other { #[api(status)] status: http::StatusCode } }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let throttle = apifault::Throttle::new();
+    /// let permit = throttle.acquire().await;
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.insert("x-shopify-shop-api-call-limit", "32/40".parse().unwrap());
+    /// permit.observe_for::<ShopifyError>(&headers);
+    /// # }
+    /// ```
+    pub fn observe_for<E: FromResponse>(&self, headers: &HeaderMap) {
+        if let Some(announced) = E::rate_limit(headers) {
             self.observe_rate_limit(announced);
         }
     }
