@@ -244,6 +244,18 @@ async fn from_a_mut_argument(counter: &mut Counter) -> Result<u32, FlakyError> {
     }
 }
 
+/// The same through a named lifetime (`&'a mut`), which a reading of the
+/// printed tokens once missed.
+#[apifault::retry(policy = counter.policy)]
+async fn from_a_mut_argument_with_a_lifetime<'a>(
+    counter: &'a mut Counter,
+) -> Result<u32, FlakyError> {
+    match counter.bump() {
+        1 => Err(FlakyError::Internal),
+        n => Ok(n),
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn odd_signatures_expand() {
     assert_eq!(lint_clean::one_line(), Ok(1));
@@ -254,4 +266,9 @@ async fn odd_signatures_expand() {
         count: 0,
     };
     assert_eq!(from_a_mut_argument(&mut counter).await, Ok(2));
+    counter.count = 0;
+    assert_eq!(
+        from_a_mut_argument_with_a_lifetime(&mut counter).await,
+        Ok(2)
+    );
 }

@@ -170,12 +170,36 @@ fn may_mutate_inputs(sig: &syn::Signature) -> bool {
                 || receiver.mutability.is_some()
         }
         FnArg::Typed(typed) => {
-            let pattern = typed.pat.to_token_stream().to_string();
-            let ty = typed.ty.to_token_stream().to_string();
-            pattern.split_whitespace().any(|t| t == "mut")
-                || ty.contains("& mut")
-                || ty.contains("&mut")
+            has_mut(typed.pat.to_token_stream(), false) || has_mut(typed.ty.to_token_stream(), true)
         }
+    })
+}
+
+/// Whether `tokens` hold a `mut` binding (a pattern) or, in a type, a
+/// mutable borrow or pointer: `&mut T`, `&'a mut T`, `*mut T`, at any
+/// depth (`Option<&'a mut T>`). Read from the tokens, not their printing,
+/// so that no spacing or lifetime hides one.
+fn has_mut(tokens: TokenStream, in_type: bool) -> bool {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    tokens.iter().enumerate().any(|(i, tt)| match tt {
+        TokenTree::Group(group) => has_mut(group.stream(), in_type),
+        TokenTree::Ident(ident) if ident == "mut" => {
+            if !in_type {
+                return true;
+            }
+            // Look back past a lifetime (`'a`) for `&` or `*`.
+            let mut back = tokens[..i].iter().rev();
+            match back.next() {
+                Some(TokenTree::Punct(p)) if matches!(p.as_char(), '&' | '*') => true,
+                Some(TokenTree::Ident(_)) => matches!(
+                    (back.next(), back.next()),
+                    (Some(TokenTree::Punct(q)), Some(TokenTree::Punct(amp)))
+                        if q.as_char() == '\'' && amp.as_char() == '&'
+                ),
+                _ => false,
+            }
+        }
+        _ => false,
     })
 }
 
