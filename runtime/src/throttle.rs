@@ -681,10 +681,26 @@ impl LocalThrottle {
             if w.anchor.is_some_and(|a| left < a.left) {
                 w.anchor = Some(anchor);
                 // Counted after the answer that opened the view: in its
-                // window or a newer one, whose end it bounds as well.
+                // window or a newer one. Its own reset bounds the end of
+                // its window, the one the budget is now counted in. The
+                // end known so far bounds it too only if the answer surely
+                // came from the same window: processed (so answered)
+                // before the current window can have ended. Otherwise the
+                // known end may be the older window's, and probing there
+                // sends a request into a spent newer window (the
+                // proptest's seed 631365506593595845: a 1 s reset of the
+                // window before kept the end at 2.95 s while the anchor's
+                // window, spent, ran to 3.1 s).
                 if ordered && let Some(reset) = reset {
                     let ends = add(now, reset.saturating_add(ROUNDING).min(max_wait));
-                    w.ends = Some(w.ends.map_or(ends, |known| known.min(ends)));
+                    let same_window = w.earliest.is_some_and(|earliest| now < earliest);
+                    w.ends = Some(match w.ends {
+                        Some(known) if same_window => known.min(ends),
+                        _ => ends,
+                    });
+                    if let Some(own) = sent.checked_add(reset).and_then(|at| at.checked_sub(ROUNDING)) {
+                        w.earliest = Some(w.earliest.map_or(own, |known| known.max(own)));
+                    }
                     let last_at = add(now, reset);
                     w.last_at = Some(w.last_at.map_or(last_at, |known| known.min(last_at)));
                 }
