@@ -250,6 +250,8 @@ mod throttle;
 
 #[cfg(feature = "axum")]
 mod http_axum;
+#[cfg(feature = "redis")]
+pub mod redis;
 #[cfg(feature = "reqwest")]
 #[path = "http_reqwest.rs"]
 pub mod reqwest;
@@ -268,7 +270,9 @@ pub use error::{ApiError, Retry, TransportError};
 pub use headers::RateLimit;
 pub use policy::{AsPolicy, GiveUpEvent, Jitter, RetryEvent, RetryPolicy, StopReason};
 pub use response::{FromResponse, ResponseParts};
-pub use throttle::{DEFAULT_MAX_WAIT, LocalThrottle, Throttle, ThrottlePermit, ThrottleStore};
+pub use throttle::{
+    DEFAULT_MAX_WAIT, LocalThrottle, RemoteReservation, Throttle, ThrottlePermit, ThrottleStore,
+};
 
 /// Derives [`ApiError`] (and [`FromResponse`] when the enum has an
 /// `#[api(other)]` variant); see the [crate documentation](crate) for the

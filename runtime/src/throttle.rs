@@ -82,7 +82,37 @@ pub trait ThrottleStore: Send + Sync + fmt::Debug {
         let _ = sent;
         self.observe(now, announced);
     }
+    /// For a store that lives in another process (`apifault::redis` with
+    /// the `redis` feature): the reservation as a future, answered with the
+    /// store's own time. `Ok(sent)` lets the request through, `sent` being
+    /// the store's time of the reservation (handed back to
+    /// [`observe_response`](Self::observe_response) and
+    /// [`release_sent`](Self::release_sent), whose `now` such a store
+    /// ignores); `Err(wait)` asks again after `wait`, or sooner if this
+    /// process learns something. When it returns `Some`, [`Throttle`] uses it
+    /// instead of [`reserve`](Self::reserve). The default, `None`, keeps an
+    /// in-process store synchronous and free of allocation.
+    ///
+    /// ```
+    /// use apifault::{LocalThrottle, ThrottleStore};
+    /// assert!(LocalThrottle::default().reserve_remote().is_none());
+    /// ```
+    fn reserve_remote(&self) -> Option<RemoteReservation<'_>> {
+        None
+    }
 }
+
+/// What [`ThrottleStore::reserve_remote`] returns: the store's time of the
+/// reservation, or how long to wait before asking again.
+///
+/// ```
+/// use apifault::RemoteReservation;
+/// use std::time::Duration;
+/// let held: RemoteReservation<'static> = Box::pin(async { Err(Duration::from_millis(50)) });
+/// # let _ = held;
+/// ```
+pub type RemoteReservation<'a> =
+    core::pin::Pin<Box<dyn core::future::Future<Output = Result<Instant, Duration>> + Send + 'a>>;
 
 /// A shared, cheap client-side limiter; clones share one window.
 ///
@@ -237,18 +267,25 @@ impl Throttle {
     pub async fn acquire(&self) -> ThrottlePermit {
         loop {
             let epoch = self.changed.epoch();
-            let now = self.now();
-            match self.store.reserve(now) {
-                Ok(()) => {
+            let reserved = match self.store.reserve_remote() {
+                Some(remote) => remote.await,
+                None => {
+                    let now = self.now();
+                    self.store
+                        .reserve(now)
+                        .map(|()| now)
+                        .map_err(|at| at.saturating_duration_since(now))
+                }
+            };
+            match reserved {
+                Ok(sent) => {
                     return ThrottlePermit {
                         throttle: self.clone(),
-                        sent: now,
+                        sent,
                     };
                 }
-                Err(at) => {
-                    let wait = at
-                        .saturating_duration_since(now)
-                        .max(Duration::from_millis(1));
+                Err(wait) => {
+                    let wait = wait.max(Duration::from_millis(1));
                     tracing::debug!(target: "apifault", wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "throttle holds a request until the window resets");
                     // Until the time the store named, or until an answer
                     // or a release changes what it knows.
@@ -447,8 +484,8 @@ impl Default for LocalThrottle {
     }
 }
 
-#[derive(Debug, Default)]
-struct Window {
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Window {
     /// Whether the API has announced anything at all.
     announces: bool,
     /// Whether any request was answered yet.
@@ -612,6 +649,27 @@ impl LocalThrottle {
     pub fn max_wait(mut self, max_wait: Duration) -> Self {
         self.max_wait = max_wait;
         self
+    }
+
+    /// A copy of the window, to decide on without committing
+    /// ([`restore`](Self::restore) puts it back).
+    #[cfg(feature = "redis")]
+    pub(crate) fn save(&self) -> Window {
+        self.with(|w| w.clone())
+    }
+
+    #[cfg(feature = "redis")]
+    pub(crate) fn restore(&self, saved: Window) {
+        self.with(|w| *w = saved);
+    }
+
+    /// A reservation another worker made at `now`: counted whatever this
+    /// view would have decided.
+    #[cfg(feature = "redis")]
+    pub(crate) fn reserved_elsewhere(&self, now: Instant) {
+        if self.reserve(now).is_err() {
+            self.with(|w| w.let_through(now));
+        }
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut Window) -> R) -> R {
