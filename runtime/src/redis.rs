@@ -188,9 +188,11 @@ impl fmt::Debug for Link {
 }
 
 /// Starts `run(inner)` every [`FLUSH_EVERY`] on the current tokio runtime
-/// (once), until the store is dropped.
+/// (once), until the store's last handle (`owner`) is dropped, and once more
+/// then: what the store still has to send is sent.
 fn start_flusher<T: Send + Sync + 'static, F>(
     inner: &Arc<T>,
+    owner: &Arc<()>,
     started: &AtomicBool,
     run: fn(Arc<T>) -> F,
 ) where
@@ -205,12 +207,16 @@ fn start_flusher<T: Send + Sync + 'static, F>(
     if started.swap(true, Ordering::AcqRel) {
         return;
     }
-    let weak: Weak<T> = Arc::downgrade(inner);
+    let inner = Arc::clone(inner);
+    let owner: Weak<()> = Arc::downgrade(owner);
     runtime.spawn(async move {
         loop {
             tokio::time::sleep(FLUSH_EVERY).await;
-            let Some(inner) = weak.upgrade() else { return };
-            run(inner).await;
+            let alive = owner.strong_count() > 0;
+            run(Arc::clone(&inner)).await;
+            if !alive {
+                return;
+            }
         }
     });
 }
@@ -218,8 +224,8 @@ fn start_flusher<T: Send + Sync + 'static, F>(
 // ---------------------------------------------------------------- throttle
 
 /// The throttle's script. KEYS: the log's head, the log, its epoch. ARGV:
-/// the epoch the worker knows, its cursor (the last event it has), whether
-/// it takes a request, the keys' time to live, the events kept, then the
+/// the epoch the worker knows, its cursor (the last event it has), the
+/// token of the request it takes (empty: none), the keys' time to live, the events kept, then the
 /// worker's answers to append. Appends the answers, then the reservation
 /// only if the worker's view is current; returns `{taken, now, epoch,
 /// first, rebuilt, events}`: the events from `first` on are what the
@@ -243,14 +249,28 @@ end
 local current = rebuilt == 0 and head == cursor
 if rebuilt == 0 then
   for i = 6, #ARGV do
-    head = redis.call('INCR', KEYS[1])
-    redis.call('RPUSH', KEYS[2], ARGV[i] .. '|' .. now)
+    local event = ARGV[i]
+    if string.sub(event, 1, 2) == 'C|' then
+      -- A reservation the worker gave up waiting for: released, if it
+      -- was made.
+      local mark = 'R|' .. string.sub(event, 3) .. '|'
+      event = nil
+      for _, logged in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+        if string.sub(logged, 1, #mark) == mark then
+          event = 'L|' .. string.sub(logged, #mark + 1)
+        end
+      end
+    end
+    if event then
+      head = redis.call('INCR', KEYS[1])
+      redis.call('RPUSH', KEYS[2], event .. '|' .. now)
+    end
   end
 end
 local taken = 0
-if ARGV[3] == '1' and current then
+if ARGV[3] ~= '' and current then
   head = redis.call('INCR', KEYS[1])
-  redis.call('RPUSH', KEYS[2], 'R|' .. now)
+  redis.call('RPUSH', KEYS[2], 'R|' .. ARGV[3] .. '|' .. now)
   taken = 1
 end
 local kept = tonumber(ARGV[5])
@@ -289,6 +309,8 @@ type ThrottleReply = (u8, String, String, u64, u8, Vec<String>);
 #[derive(Clone)]
 pub struct RedisThrottle {
     inner: Arc<ThrottleInner>,
+    /// Dropped with the last handle: the background sender then stops.
+    owner: Arc<()>,
 }
 
 struct ThrottleInner {
@@ -315,6 +337,9 @@ struct View {
     base: Option<(u64, Instant)>,
     /// This worker's answers, not yet in the log.
     pending: VecDeque<Answer>,
+    /// Names this worker's reservations in the log.
+    worker: u64,
+    next_token: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -327,6 +352,11 @@ enum Answer {
     Released {
         sent: Option<Instant>,
         at: Instant,
+    },
+    /// A reservation whose answer never came (Redis slow): released if
+    /// Redis made it.
+    Cancelled {
+        token: u64,
     },
 }
 
@@ -371,6 +401,7 @@ impl View {
                 number(announced.limit),
             ),
             Answer::Released { sent: s, .. } => format!("L|{}", sent(*s)),
+            Answer::Cancelled { token } => format!("C|{}-{token}", self.worker),
         }
     }
 
@@ -430,12 +461,27 @@ impl View {
                     at,
                 } => self.window.release_sent(sent, at),
                 Answer::Released { sent: None, .. } => self.window.release(),
+                Answer::Cancelled { .. } => {}
             }
         }
         let decided = self.window.reserve(now);
         self.window.restore(saved);
         decided
     }
+}
+
+/// Tells this process's stores from the other workers' in the log.
+fn worker_id() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    hasher.write_u32(std::process::id());
+    hasher.finish()
 }
 
 impl RedisThrottle {
@@ -466,11 +512,14 @@ impl RedisThrottle {
                     cursor: 0,
                     base: None,
                     pending: VecDeque::new(),
+                    worker: worker_id(),
+                    next_token: 0,
                 }),
                 fallback: LocalThrottle::default(),
                 fallback_sent: Mutex::new(Vec::new()),
                 flusher: AtomicBool::new(false),
             }),
+            owner: Arc::new(()),
         }
     }
 
@@ -556,18 +605,24 @@ impl ThrottleInner {
     /// replays what the log returns. `Some(Ok(sent))`: taken; `Some(Err(now))`:
     /// not taken, the view is current as of `now`; `None`: Redis failed.
     async fn call(&self, take: bool) -> Option<Result<Instant, Instant>> {
-        let (args, sent_answers) = {
+        let (args, sent_answers, token) = {
             let mut view = lock(&self.view);
             let answers: Vec<Answer> = view.pending.drain(..).collect();
+            view.next_token += 1;
+            let token = view.next_token;
             let mut args = vec![
                 view.epoch.clone(),
                 view.cursor.to_string(),
-                if take { "1" } else { "0" }.to_owned(),
+                if take {
+                    format!("{}-{token}", view.worker)
+                } else {
+                    String::new()
+                },
                 KEY_TTL_MS.to_string(),
                 LOG_KEPT.to_string(),
             ];
             args.extend(answers.iter().map(|a| view.encode(a)));
-            (args, answers)
+            (args, answers, token)
         };
         let keys = [
             self.keys[0].as_str(),
@@ -581,6 +636,12 @@ impl ThrottleInner {
             // ever lowers the budget).
             for answer in sent_answers.into_iter().rev() {
                 view.pending.push_front(answer);
+            }
+            // Redis may have made the reservation all the same: undone
+            // with the next call, else the fleet would count it in flight
+            // for good.
+            if take {
+                view.pending.push_back(Answer::Cancelled { token });
             }
             return None;
         };
@@ -607,7 +668,6 @@ impl ThrottleInner {
     }
 
     async fn reserve(self: Arc<Self>) -> Result<Instant, Duration> {
-        start_flusher(&self, &self.flusher, flush_throttle);
         if !self.link.usable() {
             return self.fallback_reserve();
         }
@@ -707,6 +767,12 @@ impl ThrottleStore for RedisThrottle {
     }
 
     fn reserve_remote(&self) -> Option<RemoteReservation<'_>> {
+        start_flusher(
+            &self.inner,
+            &self.owner,
+            &self.inner.flusher,
+            flush_throttle,
+        );
         Some(Box::pin(Arc::clone(&self.inner).reserve()))
     }
 }
@@ -755,6 +821,8 @@ return granted
 #[derive(Clone)]
 pub struct RedisBudget {
     inner: Arc<BudgetInner>,
+    /// Dropped with the last handle: the background sender then stops.
+    owner: Arc<()>,
 }
 
 struct BudgetInner {
@@ -804,6 +872,7 @@ impl RedisBudget {
                 fallback,
                 flusher: AtomicBool::new(false),
             }),
+            owner: Arc::new(()),
         }
     }
 
@@ -883,7 +952,7 @@ impl BudgetStore for RedisBudget {
     /// Counts the call, sent to Redis in the background; `now` is not used
     /// (Redis keeps the time).
     fn deposit(&self, now: Instant) {
-        start_flusher(&self.inner, &self.inner.flusher, flush_budget);
+        start_flusher(&self.inner, &self.owner, &self.inner.flusher, flush_budget);
         self.inner.fallback.deposit(now);
         let mut state = lock(&self.inner.state);
         state.0 = state.0.saturating_add(1);
@@ -893,7 +962,7 @@ impl BudgetStore for RedisBudget {
     /// again in the background), or, while Redis is away, from the
     /// in-process fallback.
     fn withdraw(&self, now: Instant) -> bool {
-        start_flusher(&self.inner, &self.inner.flusher, flush_budget);
+        start_flusher(&self.inner, &self.owner, &self.inner.flusher, flush_budget);
         if !self.inner.link.usable() {
             return self.inner.fallback.withdraw(now);
         }
