@@ -18,6 +18,31 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::StatusCode;
 use tokio::time::Instant;
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Metadata, Subscriber};
+
+/// The targets of the warnings logged on this thread.
+#[derive(Clone, Default)]
+struct Warnings(Arc<Mutex<Vec<String>>>);
+
+impl Subscriber for Warnings {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        if *event.metadata().level() == Level::WARN {
+            let target = event.metadata().target().to_owned();
+            self.0.lock().unwrap().push(target);
+        }
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
 
 const WORKERS: u64 = 4;
 const TASKS: u64 = 8;
@@ -310,6 +335,8 @@ async fn a_fleet_completes_when_redis_is_killed_and_restarted() {
 
 #[tokio::test]
 async fn an_unreachable_or_frozen_redis_falls_back_and_comes_back() {
+    let warnings = Warnings::default();
+    let _guard = tracing::subscriber::set_default(warnings.clone());
     let redis = RedisServer::start();
     let store = RedisThrottle::new(redis.client(), "fleet:faults");
     let throttle = Throttle::with_store(store.clone());
@@ -328,6 +355,11 @@ async fn an_unreachable_or_frozen_redis_falls_back_and_comes_back() {
         started.elapsed()
     );
     assert!(!store.is_shared());
+    let warned = warnings.0.lock().unwrap().clone();
+    assert!(
+        warned.iter().any(|target| target.starts_with("apifault")),
+        "a warning says so: {warned:?}"
+    );
 
     // Back within seconds of Redis answering again.
     redis.resume();
