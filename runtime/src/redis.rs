@@ -76,6 +76,10 @@ const LOG_KEPT: u64 = 4096;
 const HELD_POLL: Duration = Duration::from_millis(50);
 /// Answers and calls waiting to be sent go at least this often.
 const FLUSH_EVERY: Duration = Duration::from_millis(20);
+/// A request in flight this long is taken as answered (its worker may
+/// have died without releasing it): it no longer keeps the fleet from
+/// probing the next window.
+const ABANDONED_AFTER: Duration = Duration::from_secs(60);
 /// Reservations lost to other workers' before the request waits a little.
 const RACES: usize = 8;
 
@@ -441,6 +445,9 @@ impl View {
     /// What the worker would decide now, with its answers not yet sent
     /// counted: nothing of it is kept.
     fn decide(&self, now: Instant) -> Result<(), Instant> {
+        if let Some(before) = now.checked_sub(ABANDONED_AFTER) {
+            self.window.abandon_sent_before(before, now);
+        }
         let saved: Window = self.window.save();
         for answer in &self.pending {
             match *answer {
@@ -973,5 +980,63 @@ impl BudgetStore for RedisBudget {
         } else {
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view() -> View {
+        View {
+            window: LocalThrottle::default(),
+            epoch: "1".into(),
+            cursor: 0,
+            base: Some((1_000_000_000, Instant::now())),
+            pending: VecDeque::new(),
+            worker: 1,
+            next_token: 0,
+        }
+    }
+
+    #[test]
+    fn a_request_another_worker_never_released_stops_holding_the_fleet_after_a_minute() {
+        let view = view();
+        let t0: u64 = 1_000_000_000;
+        let at = |us: u64| view.instant(us).unwrap();
+        // Another worker's request, answered with none left and a reset of
+        // 1 s; a second one never answered (its worker died).
+        view.apply(&format!("R|9-1|{t0}"));
+        view.apply(&format!("O|{t0}|0|1000|10|{}", t0 + 1_000));
+        view.apply(&format!("L|{t0}|{}", t0 + 1_000));
+        view.apply(&format!("R|9-2|{}", t0 + 3_000_000));
+        // In flight: held, asking again soon.
+        assert!(view.decide(at(t0 + 4_000_000)).is_err());
+        assert!(
+            view.decide(at(t0 + 62_000_000)).is_err(),
+            "the abandoned one is not forgotten yet"
+        );
+        // A minute after it was sent, it no longer holds the next probe.
+        assert!(view.decide(at(t0 + 63_100_000)).is_ok());
+    }
+
+    #[test]
+    fn the_log_s_events_round_trip_through_a_view() {
+        let view = view();
+        let sent = view.instant(1_000_500_000).unwrap();
+        assert_eq!(view.micros(sent), Some(1_000_500_000));
+        let observed = Answer::Observed {
+            sent: Some(sent),
+            at: sent,
+            announced: RateLimit::new(150, 7, Duration::from_secs(30)),
+        };
+        assert_eq!(view.encode(&observed), "O|1000500000|7|30000|150");
+        assert_eq!(
+            view.encode(&Answer::Released {
+                sent: None,
+                at: sent
+            }),
+            "L|-"
+        );
     }
 }

@@ -672,6 +672,24 @@ impl LocalThrottle {
         }
     }
 
+    /// Takes requests in flight since before `before` as answered at `now`
+    /// (still counted against the window's budget): a worker that died
+    /// with requests in flight never releases them, and the fleet would
+    /// otherwise never probe the next window.
+    #[cfg(feature = "redis")]
+    pub(crate) fn abandon_sent_before(&self, before: Instant, now: Instant) {
+        self.with(|w| {
+            let mut abandoned = 0;
+            for record in w.log.iter_mut() {
+                if record.answered.is_none() && record.sent < before {
+                    record.answered = Some(now);
+                    abandoned += 1;
+                }
+            }
+            w.in_flight = w.in_flight.saturating_sub(abandoned);
+        });
+    }
+
     fn with<R>(&self, f: impl FnOnce(&mut Window) -> R) -> R {
         f(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner))
     }
