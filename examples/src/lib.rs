@@ -6,6 +6,7 @@
 
 pub mod digest;
 pub mod emulator;
+pub mod fleet;
 pub mod mediagenix;
 pub mod tour;
 

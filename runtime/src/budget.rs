@@ -18,7 +18,11 @@ use std::time::Instant;
 /// (in Redis, say), so that a fleet of workers calling one API shares it.
 ///
 /// Both methods take the engine's `now`, so that budgets follow the policy's
-/// clock in tests and simulations.
+/// clock in tests and simulations. They are called on the engine's path and
+/// must not wait: a store in another process answers from a lease it holds
+/// and settles with its store in the background, and takes its time from
+/// its own side, ignoring `now` (`apifault::redis::RedisBudget`, with the
+/// `redis` feature, does both).
 ///
 /// ```
 /// use apifault::{BudgetStore, RetryBudget};

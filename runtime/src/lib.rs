@@ -179,6 +179,7 @@
 //! | `reqwest` | `reqwest::json`, `reqwest::text`, `reqwest::bytes`, `reqwest::no_content`: any 2xx is success (unless the enum says `error_2xx`), anything else becomes `E::from_response` with the body read up to a size cap (64 KiB) and a time cap (10 s; both set on `reqwest::Decoder`); `reqwest::Error` is a [`TransportError`] (a failed connect is safe to resend, a timeout is not); `reqwest::send` goes through a [`Throttle`], `reqwest::send_for::<E>` too, reading the rate-limit headers `E` names |
 //! | `axum` | `#[derive(ApiError, apifault::IntoResponse)]`, opt-in per enum (an enum that does not ask keeps its own impl): the variant's status, its body field (text, bytes or JSON, else an RFC 9457 problem document), and `retry_after`, `rate_limit`, `request_id` and `header` fields as headers, so that a response decodes back to the same variant |
 //! | `tower` | `tower::RetryLayer`: the engine as middleware for any `Service` whose error implements [`ApiError`] |
+//! | `redis` | `redis::RedisThrottle` and `redis::RedisBudget`: one API quota and one retry budget shared by a fleet of workers through Redis (6 or later, or Valkey), with an in-process fallback when Redis is away or slow |
 //!
 //! A [`Throttle`] learns the window from every response's rate-limit
 //! headers and holds the next request while it is spent, so that a
@@ -250,6 +251,8 @@ mod throttle;
 
 #[cfg(feature = "axum")]
 mod http_axum;
+#[cfg(feature = "redis")]
+pub mod redis;
 #[cfg(feature = "reqwest")]
 #[path = "http_reqwest.rs"]
 pub mod reqwest;
@@ -268,7 +271,9 @@ pub use error::{ApiError, Retry, TransportError};
 pub use headers::RateLimit;
 pub use policy::{AsPolicy, GiveUpEvent, Jitter, RetryEvent, RetryPolicy, StopReason};
 pub use response::{FromResponse, ResponseParts};
-pub use throttle::{DEFAULT_MAX_WAIT, LocalThrottle, Throttle, ThrottlePermit, ThrottleStore};
+pub use throttle::{
+    DEFAULT_MAX_WAIT, LocalThrottle, RemoteReservation, Throttle, ThrottlePermit, ThrottleStore,
+};
 
 /// Derives [`ApiError`] (and [`FromResponse`] when the enum has an
 /// `#[api(other)]` variant); see the [crate documentation](crate) for the

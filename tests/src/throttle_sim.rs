@@ -237,6 +237,13 @@ pub fn simulate(store: &LocalThrottle, rules: Rules, load: &Load) -> Outcome {
                 queue.push(back, Event::Answer(task, sent_at, announced));
             }
             Event::Answer(task, sent_at, announced) => {
+                if trace {
+                    println!(
+                        "{:9.4} task {task:2} answered (sent {:.4})",
+                        t(now),
+                        t(sent_at)
+                    );
+                }
                 store.observe_response(sent_at, now, announced);
                 store.release_sent(sent_at, now);
                 // Held tasks wake now: something changed.
