@@ -8,6 +8,7 @@ pub mod digest;
 pub mod emulator;
 pub mod fleet;
 pub mod mediagenix;
+pub mod redis_server;
 pub mod tour;
 
 /// BeBanjo: the On-Demand contract under another name, so the same enum

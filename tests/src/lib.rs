@@ -306,5 +306,4 @@ pub struct Problem {
     pub docs_url: Option<String>,
 }
 
-pub mod redis_server;
 pub mod throttle_sim;

@@ -10,9 +10,7 @@ use std::time::Duration;
 
 use apifault::redis::{RedisBudget, RedisThrottle};
 use apifault::{RetryBudget, RetryPolicy, Throttle};
-use apifault_tests::FlakyError;
-use apifault_tests::http_support::serve;
-use apifault_tests::redis_server::RedisServer;
+use apifault_examples::redis_server::RedisServer;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -20,6 +18,25 @@ use http::StatusCode;
 use tokio::time::Instant;
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Metadata, Subscriber};
+
+/// A failure the fleet retries: the outage's 500.
+#[derive(Debug, Clone, PartialEq, Eq, apifault::ApiError)]
+enum FlakyError {
+    #[api(status = 500)]
+    Internal,
+}
+
+/// Serves `app` on a fresh loopback port until the runtime ends.
+async fn serve(app: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    addr
+}
 
 /// The targets of the warnings logged on this thread.
 #[derive(Clone, Default)]
@@ -376,7 +393,12 @@ async fn an_unreachable_or_frozen_redis_falls_back_and_comes_back() {
     // Unreachable (nothing listens): no hang either.
     let nowhere = redis::Client::open(format!(
         "redis://{}/",
-        apifault_tests::http_support::refused_addr().await
+        // Bound, then released: nothing listens there.
+        tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback")
+            .local_addr()
+            .expect("local addr")
     ))
     .unwrap();
     let throttle = Throttle::with_store(RedisThrottle::new(nowhere, "fleet:nowhere"));
