@@ -432,7 +432,7 @@ fn trim_ows(mut value: &[u8]) -> &[u8] {
 
 /// `1*DIGIT` between optional whitespace, saturating at `u64::MAX` so that an
 /// absurd wait stays absurd instead of vanishing.
-fn whole_number(value: &[u8]) -> Option<u64> {
+pub(crate) fn whole_number(value: &[u8]) -> Option<u64> {
     let digits = trim_ows(value);
     if digits.is_empty() {
         return None;
@@ -448,7 +448,7 @@ fn whole_number(value: &[u8]) -> Option<u64> {
 /// The part before the first `,` or `;`: some APIs send
 /// `RateLimit-Limit: 100, 100;w=60`, where the leading number is the one that
 /// applies now.
-fn leading_member(value: &[u8]) -> &[u8] {
+pub(crate) fn leading_member(value: &[u8]) -> &[u8] {
     value
         .split(|&byte| byte == b',' || byte == b';')
         .next()

@@ -22,7 +22,7 @@
 use core::time::Duration;
 use std::time::SystemTime;
 
-use crate::headers::SATURATED_WAIT;
+use crate::headers::{SATURATED_WAIT, leading_member, whole_number};
 use crate::{RateLimit, ResponseParts};
 
 const NANOS_PER_MS: u128 = 1_000_000;
@@ -633,36 +633,17 @@ fn used_pair(value: &[u8]) -> Option<(u64, u64)> {
         .take_while(|b| b.is_ascii_digit())
         .count();
     let limit_len = after.iter().take_while(|b| b.is_ascii_digit()).count();
-    let number = |digits: &[u8]| -> Option<u64> {
-        if digits.is_empty() {
-            return None;
-        }
-        Some(digits.iter().fold(0_u64, |n, &d| {
-            n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-        }))
-    };
     Some((
-        number(&before[before.len() - used_len..])?,
-        number(&after[..limit_len])?,
+        whole_number(&before[before.len() - used_len..])?,
+        whole_number(&after[..limit_len])?,
     ))
 }
 
 /// A count header: digits, optional whitespace, the leading member of a
 /// list; a decimal's whole part (some APIs send `100.0`).
 fn count(value: &[u8]) -> Option<u64> {
-    let value = trim(
-        value
-            .split(|&b| b == b',' || b == b';')
-            .next()
-            .unwrap_or(value),
-    );
-    let whole = value.split(|&b| b == b'.').next().unwrap_or(value);
-    if whole.is_empty() || !whole.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(whole.iter().fold(0_u64, |n, &d| {
-        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-    }))
+    let value = trim(leading_member(value));
+    whole_number(value.split(|&b| b == b'.').next().unwrap_or(value))
 }
 
 pub(crate) fn rate_limit_with(

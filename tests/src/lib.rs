@@ -207,6 +207,7 @@ impl<E: Clone> Script<E> {
 }
 
 pub mod http_support;
+pub mod parts;
 
 /// An enum served by axum and decoded by reqwest: every variant must come
 /// back the same after a trip over real HTTP.

@@ -5,25 +5,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use apifault::{ApiError, FromResponse, ResponseParts, Retry};
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-
-fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
-    let mut map = HeaderMap::new();
-    for (name, value) in pairs {
-        map.append(
-            HeaderName::from_bytes(name.as_bytes()).expect("test header name"),
-            HeaderValue::from_str(value).expect("test header value"),
-        );
-    }
-    map
-}
-
-fn decode<E: FromResponse>(status: u16, pairs: &[(&str, &str)], body: &[u8]) -> E {
-    let headers = headers(pairs);
-    let status = StatusCode::from_u16(status).expect("test status");
-    E::from_response(ResponseParts::new(status, &headers, body))
-}
+use apifault::{ApiError, ResponseParts, Retry};
+use apifault_tests::parts::{decode, round_trip};
+use http::StatusCode;
 
 fn unix_now() -> u64 {
     SystemTime::now()
@@ -521,15 +505,6 @@ fn hint_headers_other_than_retry_after_are_resets() {
 /// code is put at the code pointer when it has no body field.
 #[tokio::test]
 async fn served_conditional_variants_decode_back_to_themselves() {
-    use axum::response::IntoResponse;
-
-    async fn round_trip<E: IntoResponse + FromResponse>(error: E) -> E {
-        let response = error.into_response();
-        let (parts, body) = response.into_parts();
-        let body = axum::body::to_bytes(body, 1 << 16).await.expect("body");
-        E::from_response(ResponseParts::new(parts.status, &parts.headers, &body))
-    }
-
     let github = [
         GitHubError::PrimaryRateLimit {
             wait: Some(Duration::from_secs(120)),

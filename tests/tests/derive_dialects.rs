@@ -5,24 +5,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use apifault::{ApiError, FromResponse, RateLimit, ResponseParts, Retry};
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-
-fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
-    let mut map = HeaderMap::new();
-    for (name, value) in pairs {
-        map.append(
-            HeaderName::from_bytes(name.as_bytes()).expect("test header name"),
-            HeaderValue::from_str(value).expect("test header value"),
-        );
-    }
-    map
-}
-
-fn decode<E: FromResponse>(status: u16, pairs: &[(&str, &str)], body: &[u8]) -> E {
-    let headers = headers(pairs);
-    let status = StatusCode::from_u16(status).expect("test status");
-    E::from_response(ResponseParts::new(status, &headers, body))
-}
+use apifault_tests::parts::{decode, headers, round_trip};
+use http::StatusCode;
 
 fn ms(n: u64) -> Option<Duration> {
     Some(Duration::from_millis(n))
@@ -398,15 +382,6 @@ fn used_and_limit_pairs_give_the_remaining() {
 
 #[tokio::test]
 async fn served_dialect_variants_decode_back_to_themselves() {
-    use axum::response::IntoResponse;
-
-    async fn round_trip<E: IntoResponse + FromResponse>(error: E) -> E {
-        let response = error.into_response();
-        let (parts, body) = response.into_parts();
-        let body = axum::body::to_bytes(body, 1 << 16).await.expect("body");
-        E::from_response(ResponseParts::new(parts.status, &parts.headers, &body))
-    }
-
     let llm = [
         LlmError::QuotaExhausted,
         LlmError::RateLimited {
