@@ -1,0 +1,1 @@
+//! Holds no code: its tests compile the UI cases in `tests/ui/`.
