@@ -235,6 +235,51 @@ impl FieldRole {
 pub(crate) struct FieldAttr {
     pub(crate) key: Ident,
     pub(crate) role: FieldRole,
+    /// How a `body` field is written on the wire; `Json` for other roles.
+    pub(crate) format: BodyFormat,
+}
+
+/// `body` (JSON), `body(json)` or `body(xml)`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum BodyFormat {
+    Json,
+    Xml,
+}
+
+const BODY_FORMATS: &str = "`json` or `xml`";
+
+/// The format in `body(…)`, after the key.
+fn body_format(meta: &ParseNestedMeta<'_>) -> syn::Result<BodyFormat> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Ok(BodyFormat::Json);
+    }
+    let mut format: Option<BodyFormat> = None;
+    meta.parse_nested_meta(|inner| {
+        let name = key_ident(&inner)?;
+        let this = match name.to_string().as_str() {
+            "json" => BodyFormat::Json,
+            "xml" => BodyFormat::Xml,
+            _ => {
+                return Err(syn::Error::new_spanned(
+                    &name,
+                    format!("unknown body format `{name}`; expected {BODY_FORMATS}"),
+                ));
+            }
+        };
+        if format.is_some() {
+            return Err(syn::Error::new_spanned(
+                &name,
+                "a body has one format: give one of `json` or `xml`",
+            ));
+        }
+        format = Some(this);
+        Ok(())
+    })?;
+    format.ok_or_else(|| {
+        meta.error(format!(
+            "`body()` names no format; write `body`, or `body(…)` with {BODY_FORMATS}"
+        ))
+    })
 }
 
 const CONTAINER_KEYS: &str =
@@ -901,9 +946,13 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> Option<FieldAttr> {
     let mut out: Option<FieldAttr> = None;
     for_each_key(cx, attrs, "on a field", |_, meta| {
         let key = key_ident(meta)?;
+        let mut format = BodyFormat::Json;
         let role = match key.to_string().as_str() {
             "status" => FieldRole::Status,
-            "body" => FieldRole::Body,
+            "body" => {
+                format = body_format(meta)?;
+                FieldRole::Body
+            }
             "retry_after" => FieldRole::RetryAfter,
             "request_id" => FieldRole::RequestId,
             "rate_limit" => FieldRole::RateLimit,
@@ -952,7 +1001,7 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> Option<FieldAttr> {
                 ),
             ));
         }
-        out = Some(FieldAttr { key, role });
+        out = Some(FieldAttr { key, role, format });
         Ok(())
     });
     out
