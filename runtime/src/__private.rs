@@ -454,7 +454,25 @@ impl ShouldRetryField for Option<bool> {
 
 /// The feature a typed `body(xml)` field needs. Without the `xml` feature no
 /// type implements it, so the field's type gets this message instead of a
-/// missing function.
+/// missing function:
+///
+#[cfg_attr(
+    all(feature = "derive", not(feature = "xml")),
+    doc = "```compile_fail,E0277"
+)]
+#[cfg_attr(all(feature = "derive", feature = "xml"), doc = "```")]
+#[cfg_attr(not(feature = "derive"), doc = "```ignore")]
+/// #[derive(Debug, serde::Deserialize)]
+/// struct Errors { error: Vec<String> }
+///
+/// #[derive(Debug, apifault::ApiError)]
+/// enum MovidaError {
+///     #[api(status = 422)]
+///     Invalid { #[api(body(xml))] body: Errors },
+///     #[api(other)]
+///     Other { #[api(status)] status: u16 },
+/// }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`#[api(body(xml))]` on a field of type `{Self}` needs the `xml` feature of apifault",
     label = "this body is read as XML",

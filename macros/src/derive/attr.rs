@@ -253,33 +253,46 @@ fn body_format(meta: &ParseNestedMeta<'_>) -> syn::Result<BodyFormat> {
     if !meta.input.peek(syn::token::Paren) {
         return Ok(BodyFormat::Json);
     }
-    let mut format: Option<BodyFormat> = None;
-    meta.parse_nested_meta(|inner| {
-        let name = key_ident(&inner)?;
-        let this = match name.to_string().as_str() {
-            "json" => BodyFormat::Json,
-            "xml" => BodyFormat::Xml,
-            _ => {
-                return Err(syn::Error::new_spanned(
-                    &name,
-                    format!("unknown body format `{name}`; expected {BODY_FORMATS}"),
-                ));
-            }
-        };
-        if format.is_some() {
+    let content;
+    let parens = syn::parenthesized!(content in meta.input);
+    let format = body_format_in(&content, parens.span.join());
+    // What is left after a mistake is skipped: the mistake is the error.
+    let _ = content.parse::<TokenStream>();
+    format
+}
+
+fn body_format_in(content: ParseStream<'_>, parens: proc_macro2::Span) -> syn::Result<BodyFormat> {
+    if content.is_empty() {
+        return Err(syn::Error::new(
+            parens,
+            format!("`body()` names no format; write `body`, or `body(…)` with {BODY_FORMATS}"),
+        ));
+    }
+    if content.peek(LitStr) {
+        let lit: LitStr = content.parse()?;
+        return Err(syn::Error::new_spanned(
+            &lit,
+            format!("write the format without quotes: `body({})`", lit.value()),
+        ));
+    }
+    let name: Ident = content.parse()?;
+    let format = match name.to_string().as_str() {
+        "json" => BodyFormat::Json,
+        "xml" => BodyFormat::Xml,
+        _ => {
             return Err(syn::Error::new_spanned(
                 &name,
-                "a body has one format: give one of `json` or `xml`",
+                format!("unknown body format `{name}`; expected {BODY_FORMATS}"),
             ));
         }
-        format = Some(this);
-        Ok(())
-    })?;
-    format.ok_or_else(|| {
-        meta.error(format!(
-            "`body()` names no format; write `body`, or `body(…)` with {BODY_FORMATS}"
-        ))
-    })
+    };
+    if !content.is_empty() {
+        content.parse::<Token![,]>()?;
+        if !content.is_empty() {
+            return Err(content.error("a body has one format: give one of `json` or `xml`"));
+        }
+    }
+    Ok(format)
 }
 
 const CONTAINER_KEYS: &str =
