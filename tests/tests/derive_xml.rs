@@ -130,6 +130,32 @@ fn a_typed_body_that_is_not_that_xml_goes_to_other() {
     );
 }
 
+/// An error body is capped at 64 KiB by the reqwest glue, but decoding
+/// takes any slice: nesting that deep must not exhaust the stack.
+#[test]
+fn deep_nesting_does_not_overflow_the_stack() {
+    for (open, close) in [
+        ("<x>", "</x>"),
+        ("<errors>", "</errors>"),
+        ("<error>", "</error>"),
+    ] {
+        let depth = 200_000;
+        let body = format!(
+            "<errors>{}{}</errors>",
+            open.repeat(depth),
+            close.repeat(depth)
+        );
+        let e: MovidaError = decode(422, &[], body.as_bytes());
+        assert!(
+            matches!(e, MovidaError::Other { .. } | MovidaError::Invalid { .. }),
+            "{open}"
+        );
+        let unclosed = format!("<errors>{}", open.repeat(depth));
+        let e: MovidaError = decode(422, &[], unclosed.as_bytes());
+        assert!(matches!(e, MovidaError::Other { .. }), "{open} unclosed");
+    }
+}
+
 #[test]
 fn an_option_xml_body_is_none_when_absent_or_bad() {
     let cases: &[(&[u8], Option<&[&str]>)] = &[
