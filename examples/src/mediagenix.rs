@@ -13,8 +13,10 @@
 //!   so do the client and the emulator, errors included: the 422's errors
 //!   come as `<errors><error>Name can't be blank</error></errors>`, read
 //!   with `#[api(body(xml))]`; a 422 whose body is not that XML goes to
-//!   `Other`, never retried, as any body the enum cannot read. *Ours*: the
-//!   other 4xx reasons are plain text (the page gives no shape for them).
+//!   `Other`, never retried, as any body the enum cannot read, and so does
+//!   a 2xx whose body is not the resource's XML (`apifault::reqwest::xml`).
+//!   *Ours*: the other 4xx reasons are plain text (the page gives no shape
+//!   for them).
 //! - 401 "bad or missing credentials (digest auth)": the client answers
 //!   the server's Digest challenge ([`crate::digest`]); the emulator
 //!   answers 401 with a challenge to a request without credentials or
