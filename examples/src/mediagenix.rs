@@ -9,17 +9,23 @@
 //! - 400, 401, 404, 405, 406, 415, 422 are never retried ("never retry a
 //!   4xx, except 429"), and "the response body will normally provide the
 //!   reason for the request being rejected": every 4xx variant keeps its
-//!   body (text, or the 422's validation errors). *Ours*: the emulator's
-//!   reasons are plain text (the real API answers XML or JSON; the page
-//!   gives no shape), and the 422 body is `{"errors": [...]}`.
+//!   body (text, or the 422's validation errors). The API speaks XML, and
+//!   so do the client and the emulator, errors included: the 422's errors
+//!   come as `<errors><error>Name can't be blank</error></errors>`, read
+//!   with `#[api(body(xml))]`; a 422 whose body is not that XML goes to
+//!   `Other`, never retried, as any body the enum cannot read, and so does
+//!   a 2xx whose body is not the resource's XML (`apifault::reqwest::xml`).
+//!   *Ours*: the other 4xx reasons are plain text (the page gives no shape
+//!   for them).
 //! - 401 "bad or missing credentials (digest auth)": the client answers
 //!   the server's Digest challenge ([`crate::digest`]); the emulator
 //!   answers 401 with a challenge to a request without credentials or
 //!   with wrong ones. *Ours*: the realm, the nonce (one per emulator) and
 //!   the demo credentials ([`DEMO_USER`], [`DEMO_PASSWORD`]).
 //! - 406 "unsupported `Accept`": the client sends `Accept:
-//!   application/json`; the emulator answers 406 to an `Accept` that
-//!   admits no JSON. *Ours*: the emulator speaks JSON only.
+//!   application/xml`; the emulator answers 406 to an `Accept` that
+//!   admits no XML. *Ours*: the emulator speaks XML only (415 to a body
+//!   sent as anything else).
 //! - 429 "is retried after `Ratelimit-Reset` seconds", "no exponential
 //!   backoff for 429": the wait is the header's, exactly, and it is a
 //!   wait the server asked for, not a failure, so it uses up none of the
@@ -53,8 +59,8 @@
 //!   whitespace, `(` or `)` (a 4xx "The request could not be processed by
 //!   the server due to malformed syntax"): the client rejects them before
 //!   sending.
-//! - *Ours*: the routes and bodies (`/titles` in JSON, a `Title` with an
-//!   `id` and a `name`): the page lists statuses, not resources.
+//! - *Ours*: the routes and bodies (`/titles` in XML, a `<title>` with an
+//!   `<id>` and a `<name>`): the page lists statuses, not resources.
 //! - A status the page does not list: a 4xx is never retried (a 408
 //!   included), a 5xx backs off.
 
@@ -79,10 +85,13 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The body of a 422: what failed validation.
+/// The body of a 422: what failed validation, as the API writes it,
+/// `<errors><error>Name can't be blank</error></errors>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "errors")]
 pub struct ValidationErrors {
-    /// One message per problem.
+    /// One message per problem, an `<error>` element each.
+    #[serde(rename = "error", default)]
     pub errors: Vec<String>,
 }
 
@@ -157,12 +166,12 @@ pub enum OnDemandError {
         #[api(request_id)]
         request_id: Option<String>,
     },
-    /// 422: validation errors, detailed in the body.
+    /// 422: validation errors, detailed in the body (XML).
     #[error("validation failed: {}", body.errors.join("; "))]
     #[api(status = 422)]
     Invalid {
         /// What failed.
-        #[api(body)]
+        #[api(body(xml))]
         body: ValidationErrors,
         /// For support.
         #[api(request_id)]
@@ -244,8 +253,9 @@ pub fn restricted_character(name: &str) -> Option<char> {
         .find(|c| c.is_whitespace() || RESTRICTED.contains(*c))
 }
 
-/// A title.
+/// A title, `<title><id>1</id><name>Heat</name></title>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "title")]
 pub struct Title {
     /// Its id.
     pub id: u64,
@@ -253,8 +263,9 @@ pub struct Title {
     pub name: String,
 }
 
-/// What `create_title` sends.
+/// What `create_title` sends, `<title><name>Heat</name></title>`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename = "title")]
 pub struct NewTitle {
     /// The name.
     pub name: String,
@@ -262,6 +273,7 @@ pub struct NewTitle {
 
 /// A subtitle file attached to a title.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "subtitle")]
 pub struct Subtitle {
     /// The title it belongs to.
     pub title_id: u64,
@@ -334,7 +346,7 @@ impl OnDemandClient {
             throttle: None,
             credentials: None,
             challenge: Answered::default(),
-            accept: "application/json".into(),
+            accept: XML.into(),
         }
     }
 
@@ -348,8 +360,8 @@ impl OnDemandClient {
     }
 
     /// Sends `accept` as the `Accept` header instead of
-    /// `application/json` (the emulator answers 406 to one that admits no
-    /// JSON).
+    /// `application/xml` (the emulator answers 406 to one that admits no
+    /// XML).
     #[must_use]
     pub fn with_accept(mut self, accept: &str) -> Self {
         self.accept = accept.to_owned();
@@ -389,7 +401,7 @@ impl OnDemandClient {
         self
     }
 
-    /// Sends `request` as JSON-accepting and signed in. Digest is a
+    /// Sends `request` as XML-accepting and signed in. Digest is a
     /// handshake below the API's errors: a 401 that carries a challenge
     /// the client has not answered yet (its first request, or a new
     /// nonce) is answered once, as any HTTP client does; a 401 to an
@@ -472,7 +484,7 @@ impl OnDemandClient {
         let response = self
             .send(self.http.get(self.url(&format!("/titles/{id}"))))
             .await?;
-        apifault::reqwest::json(response).await
+        apifault::reqwest::xml(response).await
     }
 
     /// `POST /titles`: not idempotent, but the API is atomic, so a failed
@@ -480,9 +492,9 @@ impl OnDemandClient {
     #[apifault::retry(policy = &self.policy, idempotent = false)]
     pub async fn create_title(&self, title: &NewTitle) -> Result<Title, OnDemandError> {
         let response = self
-            .send(self.http.post(self.url("/titles")).json(title))
+            .send(xml_request(self.http.post(self.url("/titles")), title))
             .await?;
-        apifault::reqwest::json(response).await
+        apifault::reqwest::xml(response).await
     }
 
     /// `POST /titles/{id}/subtitles`: rejects a restricted file name before
@@ -499,15 +511,17 @@ impl OnDemandClient {
                 character,
             });
         }
-        let body = serde_json::json!({ "file_name": file_name });
+        let body = NewSubtitle {
+            file_name: file_name.to_owned(),
+        };
         let response = self
-            .send(
+            .send(xml_request(
                 self.http
-                    .post(self.url(&format!("/titles/{title_id}/subtitles")))
-                    .json(&body),
-            )
+                    .post(self.url(&format!("/titles/{title_id}/subtitles"))),
+                &body,
+            ))
             .await?;
-        apifault::reqwest::json(response).await
+        apifault::reqwest::xml(response).await
     }
 
     /// `POST /titles/{id}/publication`: accepted (202) and processed later.
@@ -546,6 +560,35 @@ impl OnDemandClient {
         self.add_subtitle(title.id, subtitle).await?;
         self.publish(title.id).await?;
         Ok(title)
+    }
+}
+
+/// The media type the API speaks.
+const XML: &str = "application/xml";
+
+/// `value` as an XML document.
+fn to_xml(value: &impl Serialize) -> String {
+    // Our request and response types are structs of strings and numbers,
+    // which always serialize; an empty body would be the server's 400.
+    quick_xml::se::to_string(value).unwrap_or_default()
+}
+
+/// `request` with `value` as its XML body.
+fn xml_request(
+    request: reqwest::RequestBuilder,
+    value: &impl Serialize,
+) -> reqwest::RequestBuilder {
+    request
+        .header(reqwest::header::CONTENT_TYPE, XML)
+        .body(to_xml(value))
+}
+
+/// A success body in XML, as the emulator answers.
+struct Xml<T>(T);
+
+impl<T: Serialize> IntoResponse for Xml<T> {
+    fn into_response(self) -> Response {
+        ([(axum::http::header::CONTENT_TYPE, XML)], to_xml(&self.0)).into_response()
     }
 }
 
@@ -682,7 +725,7 @@ async fn get_title(State(api): Shared, Path(id): Path<u64>) -> Response {
     };
     let title = api.titles.lock().expect("titles").get(&id).cloned();
     match title {
-        Some(title) => api.success(ENDPOINT, announced, axum::Json(title)),
+        Some(title) => api.success(ENDPOINT, announced, Xml(title)),
         None => {
             let error = OnDemandError::NotFound {
                 body: "Not found".into(),
@@ -693,11 +736,11 @@ async fn get_title(State(api): Shared, Path(id): Path<u64>) -> Response {
     }
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
+fn is_xml(headers: &HeaderMap) -> bool {
     headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"))
+        .is_some_and(|v| v.starts_with(XML) || v.starts_with("text/xml"))
 }
 
 async fn create_title(State(api): Shared, headers: HeaderMap, body: String) -> Response {
@@ -706,7 +749,7 @@ async fn create_title(State(api): Shared, headers: HeaderMap, body: String) -> R
         Gate::Fail(error) => return api.fail(ENDPOINT, error),
         Gate::Pass(announced) => announced,
     };
-    if !is_json(&headers) {
+    if !is_xml(&headers) {
         return api.fail(
             ENDPOINT,
             OnDemandError::UnsupportedMediaType {
@@ -715,7 +758,7 @@ async fn create_title(State(api): Shared, headers: HeaderMap, body: String) -> R
             },
         );
     }
-    let Ok(new) = serde_json::from_str::<NewTitle>(&body) else {
+    let Ok(new) = quick_xml::de::from_str::<NewTitle>(&body) else {
         let body =
             "The request could not be processed by the server due to malformed syntax".to_owned();
         return api.fail(
@@ -741,14 +784,12 @@ async fn create_title(State(api): Shared, headers: HeaderMap, body: String) -> R
     let id = api.next_id.fetch_add(1, Ordering::SeqCst);
     let title = Title { id, name: new.name };
     api.titles.lock().expect("titles").insert(id, title.clone());
-    api.success(
-        ENDPOINT,
-        announced,
-        (StatusCode::CREATED, axum::Json(title)),
-    )
+    api.success(ENDPOINT, announced, (StatusCode::CREATED, Xml(title)))
 }
 
-#[derive(Deserialize)]
+/// What `add_subtitle` sends, `<subtitle><file_name>…</file_name></subtitle>`.
+#[derive(Serialize, Deserialize)]
+#[serde(rename = "subtitle")]
 struct NewSubtitle {
     file_name: String,
 }
@@ -763,7 +804,7 @@ async fn add_subtitle(State(api): Shared, Path(id): Path<u64>, body: String) -> 
         body: "The request could not be processed by the server due to malformed syntax".into(),
         request_id: Some(api.request_id()),
     };
-    let Ok(new) = serde_json::from_str::<NewSubtitle>(&body) else {
+    let Ok(new) = quick_xml::de::from_str::<NewSubtitle>(&body) else {
         return api.fail(ENDPOINT, malformed());
     };
     if restricted_character(&new.file_name).is_some() {
@@ -782,11 +823,7 @@ async fn add_subtitle(State(api): Shared, Path(id): Path<u64>, body: String) -> 
         title_id: id,
         file_name: new.file_name,
     };
-    api.success(
-        ENDPOINT,
-        announced,
-        (StatusCode::CREATED, axum::Json(subtitle)),
-    )
+    api.success(ENDPOINT, announced, (StatusCode::CREATED, Xml(subtitle)))
 }
 
 async fn publish(State(api): Shared, Path(id): Path<u64>) -> Response {
@@ -838,19 +875,19 @@ async fn method_not_allowed(
     api.fail(&endpoint, error)
 }
 
-/// Whether an `Accept` value admits JSON: `application/json`,
+/// Whether an `Accept` value admits XML: `application/xml`, `text/xml`,
 /// `application/*` or `*/*` among its media ranges (parameters ignored).
-fn accepts_json(accept: &str) -> bool {
+fn accepts_xml(accept: &str) -> bool {
     accept.split(',').any(|range| {
         let range = range.split(';').next().unwrap_or("").trim();
-        ["application/json", "application/*", "*/*"]
+        [XML, "text/xml", "application/*", "*/*"]
             .iter()
             .any(|ok| range.eq_ignore_ascii_case(ok))
     })
 }
 
 /// Before any route: credentials (401 with a Digest challenge when they
-/// are missing or wrong), then `Accept` (406 when it admits no JSON). A
+/// are missing or wrong), then `Accept` (406 when it admits no XML). A
 /// request turned away here is logged as `"METHOD /path"`, its actual
 /// path, since no route matched it yet.
 async fn gatekeeper(
@@ -895,12 +932,12 @@ async fn gatekeeper(
     let acceptable = headers
         .get(axum::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_none_or(accepts_json);
+        .is_none_or(accepts_xml);
     if !acceptable {
         return api.fail(
             &endpoint,
             OnDemandError::NotAcceptable {
-                body: "Unsupported Accept header: this API answers application/json".into(),
+                body: "Unsupported Accept header: this API answers application/xml".into(),
                 request_id: Some(api.request_id()),
             },
         );
@@ -1060,14 +1097,14 @@ async fn scenarios_on(
         )
         .await,
     );
-    let xml_only = client.clone().with_accept("application/xml");
+    let json_only = client.clone().with_accept("application/json");
     rows.push(
         row(
-            "GET /titles/1 Accept: application/xml (406)",
+            "GET /titles/1 Accept: application/json (406)",
             "406 \"unsupported Accept\"; never retry a 4xx",
             emu,
             &recorder,
-            xml_only.get_title(1),
+            json_only.get_title(1),
             |r, s, w| {
                 matches!(r, Err(e @ OnDemandError::NotAcceptable { .. }) if reason_kept(e))
                     && s == [406]

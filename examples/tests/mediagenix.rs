@@ -366,7 +366,8 @@ async fn a_restricted_name_that_reaches_the_server_is_a_malformed_syntax_400() {
     let response = reqwest::Client::new()
         .post(format!("{url}/titles/1/subtitles"))
         .header("authorization", digest(&api, "POST", "/titles/1/subtitles"))
-        .json(&serde_json::json!({"file_name": "a b.srt"}))
+        .header("content-type", "application/xml")
+        .body("<subtitle><file_name>a b.srt</file_name></subtitle>")
         .send()
         .await
         .unwrap();
@@ -554,9 +555,9 @@ async fn missing_or_wrong_digest_credentials_are_a_401_with_a_challenge() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_accept_that_admits_no_json_is_a_406() {
+async fn an_accept_that_admits_no_xml_is_a_406() {
     let (base, api) = start().await.unwrap();
-    for accept in ["application/xml", "text/html, text/plain;q=0.5"] {
+    for accept in ["application/json", "text/html, text/plain;q=0.5"] {
         api.emulator.clear_hits();
         let client = signed_in(&base, &api, documented_policy()).with_accept(accept);
         let e = client.get_title(1).await.unwrap_err();
@@ -566,7 +567,12 @@ async fn an_accept_that_admits_no_json_is_a_406() {
         );
         assert_eq!(statuses(&api), [406], "{accept}: never retried");
     }
-    for accept in ["application/json", "*/*", "application/*;q=0.9, text/html"] {
+    for accept in [
+        "application/xml",
+        "text/xml",
+        "*/*",
+        "application/*;q=0.9, text/html",
+    ] {
         let client = signed_in(&base, &api, documented_policy()).with_accept(accept);
         assert!(client.get_title(1).await.is_ok(), "{accept}");
     }
@@ -579,8 +585,8 @@ async fn every_4xx_keeps_the_reason_its_body_gives() {
         (401, "Digest credentials expired"),
         (404, "Title 1 was removed"),
         (405, "Titles cannot be patched"),
-        (406, "Only JSON here"),
-        (415, "Send application/json"),
+        (406, "Only XML here"),
+        (415, "Send application/xml"),
         (429, "150 requests per 200 seconds"),
     ];
     for (code, reason) in reasons {
@@ -744,5 +750,120 @@ async fn one_client_works_with_and_without_ratelimit_headers() {
             }
             assert!(statuses(&api).iter().all(|&s| s == 200));
         }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_api_speaks_xml_and_a_422_body_is_its_xml_errors() {
+    let (base, api) = start().await.unwrap();
+    let post = |body: &'static str, content_type: &'static str| {
+        reqwest::Client::new()
+            .post(format!("{base}/titles"))
+            .header("authorization", digest(&api, "POST", "/titles"))
+            .header("accept", "application/xml")
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let response = post("<title><name>Ronin</name></title>", "application/xml")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()["content-type"], "application/xml");
+    let text = response.text().await.unwrap();
+    assert!(
+        text.starts_with("<title><id>") && text.contains("<name>Ronin</name>"),
+        "{text}"
+    );
+
+    let response = post("<title><name> </name></title>", "application/xml")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    assert_eq!(response.headers()["content-type"], "application/xml");
+    let text = response.text().await.unwrap();
+    assert!(
+        text.starts_with("<?xml") && text.contains("<errors><error>Name can"),
+        "{text}"
+    );
+
+    let response = post(r#"{"name": "Ronin"}"#, "application/json")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 415, "the API takes XML only");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_typed_xml_error_body_decodes_into_its_variant() {
+    let (client, api) = setup().await;
+    let errors = vec![
+        "Name can't be blank".to_owned(),
+        "Year <1900> & earlier is \"not\" allowed".to_owned(),
+    ];
+    api.emulator.script(
+        "GET /titles/{id}",
+        [OnDemandError::Invalid {
+            body: ValidationErrors {
+                errors: errors.clone(),
+            },
+            request_id: Some("r422".into()),
+        }],
+    );
+    let e = client.get_title(1).await.unwrap_err();
+    let OnDemandError::Invalid { body, request_id } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(body.errors, errors, "escaped text survives the wire");
+    assert_eq!(request_id.as_deref(), Some("r422"));
+    assert_eq!(statuses(&api), [422]);
+}
+
+/// A server that answers every `GET /titles/1` with a 422 and `body`,
+/// counting the requests.
+async fn answering_422(body: &'static str) -> (String, Arc<AtomicU32>) {
+    let hits = Arc::new(AtomicU32::new(0));
+    let counted = Arc::clone(&hits);
+    let app = axum::Router::new().route(
+        "/titles/1",
+        axum::routing::get(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async move {
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    [("content-type", "application/xml")],
+                    body,
+                )
+            }
+        }),
+    );
+    let addr = apifault_examples::emulator::serve(app).await.unwrap();
+    (format!("http://{addr}"), hits)
+}
+
+/// A body the enum cannot read goes to `Other` with its status and text,
+/// never retried: a malformed XML 422 goes where a malformed JSON 422 went
+/// when the emulator spoke JSON, and a JSON 422 is now such a body too.
+#[tokio::test(start_paused = true)]
+async fn a_malformed_xml_error_body_goes_where_a_malformed_json_one_goes() {
+    let cases = [
+        "<errors><error>Name can't be blank</error>",
+        "<errors><error>Name can't be blank</errors></error>",
+        r#"{"errors": ["Name can't be blank"]}"#,
+        "{\"errors\": [",
+        "",
+    ];
+    for body in cases {
+        let (base, hits) = answering_422(body).await;
+        let client = OnDemandClient::without_credentials(base, documented_policy());
+        let started = Instant::now();
+        let e = client.get_title(1).await.unwrap_err();
+        assert!(
+            matches!(&e, OnDemandError::Other { status, body: kept, .. }
+                if *status == StatusCode::UNPROCESSABLE_ENTITY && kept == body),
+            "{body:?}: {e:?}"
+        );
+        assert_eq!(e.retry(), Retry::Never, "{body:?}");
+        assert_eq!(hits.load(Ordering::SeqCst), 1, "{body:?}: not retried");
+        assert_eq!(started.elapsed(), Duration::ZERO);
     }
 }

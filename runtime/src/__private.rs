@@ -448,3 +448,95 @@ impl ShouldRetryField for Option<bool> {
         *self
     }
 }
+
+// XML bodies: `#[api(body(xml))]`. A block of its own; the rest of the module
+// does not depend on it.
+
+/// The feature a typed `body(xml)` field needs. Without the `xml` feature no
+/// type implements it, so the field's type gets this message instead of a
+/// missing function:
+///
+#[cfg_attr(
+    all(feature = "derive", not(feature = "xml")),
+    doc = "```compile_fail,E0277"
+)]
+#[cfg_attr(all(feature = "derive", feature = "xml"), doc = "```")]
+#[cfg_attr(not(feature = "derive"), doc = "```ignore")]
+/// #[derive(Debug, serde::Deserialize)]
+/// struct Errors { error: Vec<String> }
+///
+/// #[derive(Debug, apifault::ApiError)]
+/// enum MovidaError {
+///     #[api(status = 422)]
+///     Invalid { #[api(body(xml))] body: Errors },
+///     #[api(other)]
+///     Other { #[api(status)] status: u16 },
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`#[api(body(xml))]` on a field of type `{Self}` needs the `xml` feature of apifault",
+    label = "this body is read as XML",
+    note = "turn the feature on: `apifault = {{ version = \"…\", features = [\"xml\"] }}`"
+)]
+pub trait XmlFeature {}
+
+#[cfg(feature = "xml")]
+impl<T: ?Sized> XmlFeature for T {}
+
+/// A typed `body(xml)` field: `None` for bytes that are not UTF-8 XML of
+/// that shape, so that decoding stays total.
+#[cfg(feature = "xml")]
+pub fn xml_body<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+    let text = core::str::from_utf8(body).ok()?;
+    // A byte order mark is allowed before the prolog.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    quick_xml::de::from_str(text).ok()
+}
+
+/// XML decoding of a typed body, the `body(xml)` twin of [`JsonBody`]:
+/// `String` and `Vec<u8>` keep the raw document (inherent methods, found
+/// first, which need no feature), any other type is deserialized.
+pub trait XmlBody<T> {
+    fn decode_xml(self, body: &[u8]) -> Option<T>
+    where
+        T: DeserializeOwned + XmlFeature;
+}
+
+impl<T> XmlBody<T> for Body<T> {
+    #[inline]
+    fn decode_xml(self, body: &[u8]) -> Option<T>
+    where
+        T: DeserializeOwned + XmlFeature,
+    {
+        #[cfg(feature = "xml")]
+        return xml_body(body);
+        // Unreachable: without the feature, `T: XmlFeature` never holds.
+        #[cfg(not(feature = "xml"))]
+        {
+            let _ = body;
+            None
+        }
+    }
+}
+
+impl Body<String> {
+    /// The document's text, as `body` keeps a JSON one.
+    #[inline]
+    pub fn decode_xml(self, body: &[u8]) -> Option<String> {
+        self.decode(body)
+    }
+}
+
+impl Body<Vec<u8>> {
+    #[inline]
+    pub fn decode_xml(self, body: &[u8]) -> Option<Vec<u8>> {
+        self.decode(body)
+    }
+}
+
+/// `assert_body` for a `body(xml)` field of an enum that does not decode yet.
+#[inline]
+pub const fn assert_xml_body<T: DeserializeOwned + XmlFeature>() {}
+
+#[cfg(feature = "axum")]
+pub use crate::http_axum::{XmlProbe, XmlViaOpaque, XmlViaRaw, XmlViaSerialize};

@@ -23,6 +23,8 @@ pub enum Rendered {
     Text(String),
     Bytes(Vec<u8>),
     Json(Vec<u8>),
+    /// A `body(xml)` field: its document, served as `application/xml`.
+    Xml(Vec<u8>),
     /// An `Option` body field that is `None`: no body, so that the client
     /// decodes `None` again.
     Empty,
@@ -205,6 +207,7 @@ impl ServerResponse {
             Some(Rendered::Text(text)) => ("text/plain; charset=utf-8", text.into_bytes()),
             Some(Rendered::Bytes(bytes)) => ("application/octet-stream", bytes),
             Some(Rendered::Json(json)) => ("application/json", json),
+            Some(Rendered::Xml(xml)) => ("application/xml", xml),
             Some(Rendered::Opaque) | None => {
                 let mut problem = serde_json::Map::new();
                 problem.insert("type".into(), "about:blank".into());
@@ -340,5 +343,52 @@ pub trait ViaNoDisplay {
 impl<T: ?Sized> ViaNoDisplay for DisplayProbe<'_, T> {
     fn display(&self) -> Option<String> {
         None
+    }
+}
+
+/// Autoref dispatch on a `body(xml)` field, as [`BodyProbe`] for JSON: a
+/// `String` or `Vec<u8>` is the document itself, any `Serialize` type is
+/// serialized to XML (feature `xml`), else a problem document. Call as
+/// `(&&XmlProbe(field)).render_xml()`.
+pub struct XmlProbe<'a, T: ?Sized>(pub &'a T);
+
+pub trait XmlViaRaw {
+    fn render_xml(&self) -> Rendered;
+}
+
+impl<T: RawBody + ?Sized> XmlViaRaw for &XmlProbe<'_, T> {
+    fn render_xml(&self) -> Rendered {
+        match self.0.raw() {
+            Rendered::Text(text) => Rendered::Xml(text.into_bytes()),
+            Rendered::Bytes(bytes) => Rendered::Xml(bytes),
+            other => other,
+        }
+    }
+}
+
+pub trait XmlViaSerialize {
+    fn render_xml(&self) -> Rendered;
+}
+
+#[cfg(feature = "xml")]
+impl<T: Serialize + ?Sized> XmlViaSerialize for &&XmlProbe<'_, T> {
+    fn render_xml(&self) -> Rendered {
+        let mut xml = String::from(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+        // A root that is not a struct or an enum has no element name: such
+        // a value is served as a problem document.
+        match quick_xml::se::to_writer(&mut xml, self.0) {
+            Ok(_) => Rendered::Xml(xml.into_bytes()),
+            Err(_) => Rendered::Opaque,
+        }
+    }
+}
+
+pub trait XmlViaOpaque {
+    fn render_xml(&self) -> Rendered;
+}
+
+impl<T: ?Sized> XmlViaOpaque for XmlProbe<'_, T> {
+    fn render_xml(&self) -> Rendered {
+        Rendered::Opaque
     }
 }

@@ -134,6 +134,39 @@ impl Decoder {
         Ok(response.json().await?)
     }
 
+    /// A 2xx body as XML; see [`xml`].
+    ///
+    /// ```no_run
+    /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
+    /// #[derive(serde::Deserialize)]
+    /// struct Title { name: String }
+    ///
+    /// let decoder = apifault::reqwest::Decoder::default().error_body_limit(4096);
+    /// let title: Title = decoder.xml::<_, MyError>(resp).await?;
+    /// # Ok(()) }
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum MyError {
+    /// #     #[api(transport)] Transport(reqwest::Error),
+    /// #     #[api(other)] Other { #[api(status)] status: u16 },
+    /// # }
+    /// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+    /// ```
+    #[cfg(feature = "xml")]
+    pub async fn xml<T, E>(&self, response: Response) -> Result<T, E>
+    where
+        T: DeserializeOwned,
+        E: FromResponse + From<ReqwestError>,
+    {
+        let response = self.success::<E>(response).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?;
+        // reqwest has no decode error to build for XML: a body that is not
+        // a `T` goes where every response the enum cannot place goes.
+        crate::__private::xml_body(&body)
+            .ok_or_else(|| E::from_response(ResponseParts::new(status, &headers, &body)))
+    }
+
     /// A 2xx body as text; see [`text`].
     ///
     /// ```no_run
@@ -320,6 +353,53 @@ where
     E: FromResponse + From<ReqwestError>,
 {
     Decoder::default().json(response).await
+}
+
+/// A 2xx response's XML body as `T` (feature `xml`); any other status
+/// decoded into `E`, as [`json`] does. For APIs that answer XML, whose
+/// error enum reads its bodies with `#[api(body(xml))]`.
+///
+/// A 2xx body that is not a `T` in XML (or not UTF-8) becomes
+/// `E::from_response(..)` of that response: the enum's `other` variant with
+/// the 2xx status and the body, which says `Retry::Never` (reqwest has no
+/// decode error for XML to hand to the `transport` variant). A body that
+/// breaks off while being read is a `reqwest::Error`, as for [`json`].
+///
+/// ```no_run
+/// use apifault::ApiError;
+///
+/// #[derive(Debug, serde::Deserialize)]
+/// #[serde(rename = "errors")]
+/// struct Errors { error: Vec<String> }
+///
+/// #[derive(Debug, thiserror::Error, ApiError)]
+/// enum TitleError {
+///     #[error("invalid: {body:?}")]
+///     #[api(status = 422)]
+///     Invalid { #[api(body(xml))] body: Errors },
+///     #[error(transparent)]
+///     #[api(transport)]
+///     Transport(#[from] reqwest::Error),
+///     #[error("unexpected {status}")]
+///     #[api(other)]
+///     Other { #[api(status)] status: http::StatusCode, #[api(body)] body: String },
+/// }
+///
+/// #[derive(serde::Deserialize)]
+/// struct Title { id: u64, name: String }
+///
+/// async fn title(http: &reqwest::Client, id: u64) -> Result<Title, TitleError> {
+///     let url = format!("http://127.0.0.1:8080/titles/{id}");
+///     apifault::reqwest::xml(http.get(url).send().await?).await
+/// }
+/// ```
+#[cfg(feature = "xml")]
+pub async fn xml<T, E>(response: Response) -> Result<T, E>
+where
+    T: DeserializeOwned,
+    E: FromResponse + From<ReqwestError>,
+{
+    Decoder::default().xml(response).await
 }
 
 /// A 2xx response's body as text; any other status decoded into `E`.

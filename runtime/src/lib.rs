@@ -83,7 +83,7 @@
 //! | key | type | filled with |
 //! |---|---|---|
 //! | `status` | `http::StatusCode` or `u16` | the response's status |
-//! | `body` | `String` (lossy UTF-8), `Vec<u8>`, any `serde::de::DeserializeOwned` (JSON), or `Option` of those | the body; a typed body that does not decode sends the response to `other` (`Option<T>` becomes `None` instead) |
+//! | `body`, `body(json)`, `body(xml)` | `String` (lossy UTF-8), `Vec<u8>`, any `serde::de::DeserializeOwned` (JSON; XML with `body(xml)` and the `xml` feature), or `Option` of those | the body; a typed body that does not decode sends the response to `other` (`Option<T>` becomes `None` instead) |
 //! | `retry_after` | `Option<Duration>` | the wait hint, see [`headers::retry_after`] |
 //! | `request_id` | `Option<String>` or `String` | the request id header |
 //! | `header = "Name"` | any `FromStr` type, or `Option` of one | the named header; absent or unparsable sends the response to `other` unless `Option` |
@@ -91,6 +91,44 @@
 //! | `should_retry` | `Option<bool>` | the server's decision ([`headers::should_retry`]); where `Some`, it overrides `retry()`: `false` is `Never`, `true` keeps the variant's retry (`Backoff` where that is `Never`); resend safety is unchanged |
 //!
 //! Fields without `#[api]` are filled with `Default::default()`.
+//!
+//! For an API that answers XML, `#[api(body(xml))]` (feature `xml`, with
+//! quick-xml and serde) decodes a typed body from XML exactly as `body`
+//! decodes JSON: bytes that are not that XML send the response to `other`,
+//! or make an `Option` field `None`. `#[derive(apifault::IntoResponse)]`
+//! serves such a field as XML (`Content-Type: application/xml`), and
+//! `reqwest::xml` reads an XML success. Body conditions and code pointers
+//! (`code`, `when(body = …)`, a hint at `/pointer`) read JSON only.
+//!
+//! ```
+//! # #[cfg(feature = "xml")] {
+//! use apifault::{ApiError, FromResponse, ResponseParts};
+//!
+//! #[derive(Debug, serde::Deserialize)]
+//! #[serde(rename = "errors")]
+//! struct Errors {
+//!     error: Vec<String>,
+//! }
+//!
+//! #[derive(Debug, ApiError)]
+//! enum MovidaError {
+//!     #[api(status = 422)]
+//!     Invalid { #[api(body(xml))] body: Errors },
+//!     #[api(other)]
+//!     Other { #[api(status)] status: http::StatusCode, #[api(body)] body: String },
+//! }
+//!
+//! let xml = b"<errors><error>Name can't be blank</error></errors>";
+//! let headers = http::HeaderMap::new();
+//! let parts = ResponseParts::new(http::StatusCode::UNPROCESSABLE_ENTITY, &headers, xml);
+//! let e = MovidaError::from_response(parts);
+//! assert!(matches!(&e, MovidaError::Invalid { body } if body.error == ["Name can't be blank"]));
+//!
+//! // Not XML of that shape: the response goes to `other`, as bad JSON does.
+//! let parts = ResponseParts::new(http::StatusCode::UNPROCESSABLE_ENTITY, &headers, b"{}");
+//! assert!(matches!(MovidaError::from_response(parts), MovidaError::Other { .. }));
+//! # }
+//! ```
 //!
 //! # Classification beyond the status
 //!
@@ -177,7 +215,8 @@
 //! | `derive` (default) | `#[derive(ApiError)]` and `#[apifault::retry]` |
 //! | `tokio` (default) | async waits on tokio's timer, pausable in tests |
 //! | `reqwest` | `reqwest::json`, `reqwest::text`, `reqwest::bytes`, `reqwest::no_content`: any 2xx is success (unless the enum says `error_2xx`), anything else becomes `E::from_response` with the body read up to a size cap (64 KiB) and a time cap (10 s; both set on `reqwest::Decoder`); `reqwest::Error` is a [`TransportError`] (a failed connect is safe to resend, a timeout is not); `reqwest::send` goes through a [`Throttle`], `reqwest::send_for::<E>` too, reading the rate-limit headers `E` names |
-//! | `axum` | `#[derive(ApiError, apifault::IntoResponse)]`, opt-in per enum (an enum that does not ask keeps its own impl): the variant's status, its body field (text, bytes or JSON, else an RFC 9457 problem document), and `retry_after`, `rate_limit`, `request_id` and `header` fields as headers, so that a response decodes back to the same variant |
+//! | `axum` | `#[derive(ApiError, apifault::IntoResponse)]`, opt-in per enum (an enum that does not ask keeps its own impl): the variant's status, its body field (text, bytes, JSON or, for `body(xml)`, XML, else an RFC 9457 problem document), and `retry_after`, `rate_limit`, `request_id` and `header` fields as headers, so that a response decodes back to the same variant |
+//! | `xml` | `#[api(body(xml))]`: typed bodies in XML (quick-xml with serde), decoded and served as JSON ones are; `reqwest::xml` reads an XML success |
 //! | `tower` | `tower::RetryLayer`: the engine as middleware for any `Service` whose error implements [`ApiError`] |
 //! | `redis` | `redis::RedisThrottle` and `redis::RedisBudget`: one API quota and one retry budget shared by a fleet of workers through Redis (6 or later, or Valkey), with an in-process fallback when Redis is away or slow |
 //!

@@ -5,7 +5,8 @@ use proc_macro2::TokenStream;
 use syn::{DeriveInput, Generics, Ident, Member, Type};
 
 use super::attr::{
-    self, ContainerAttrs, FieldAttr, FieldRole, RetryKind, Role, StatusItem, VariantAttrs,
+    self, BodyFormat, ContainerAttrs, FieldAttr, FieldRole, RetryKind, Role, StatusItem,
+    VariantAttrs,
 };
 use crate::ctxt::Ctxt;
 
@@ -340,6 +341,13 @@ impl<'a> Variant<'a> {
 impl Field<'_> {
     pub(crate) fn role(&self) -> Option<&FieldRole> {
         self.attr.as_ref().map(|a| &a.role)
+    }
+
+    /// Whether a `body` field is read and written as XML (`body(xml)`).
+    pub(crate) fn is_xml(&self) -> bool {
+        self.attr
+            .as_ref()
+            .is_some_and(|a| a.format == BodyFormat::Xml)
     }
 }
 

@@ -235,6 +235,64 @@ impl FieldRole {
 pub(crate) struct FieldAttr {
     pub(crate) key: Ident,
     pub(crate) role: FieldRole,
+    /// How a `body` field is written on the wire; `Json` for other roles.
+    pub(crate) format: BodyFormat,
+}
+
+/// `body` (JSON), `body(json)` or `body(xml)`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum BodyFormat {
+    Json,
+    Xml,
+}
+
+const BODY_FORMATS: &str = "`json` or `xml`";
+
+/// The format in `body(…)`, after the key.
+fn body_format(meta: &ParseNestedMeta<'_>) -> syn::Result<BodyFormat> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Ok(BodyFormat::Json);
+    }
+    let content;
+    let parens = syn::parenthesized!(content in meta.input);
+    let format = body_format_in(&content, parens.span.join());
+    // What is left after a mistake is skipped: the mistake is the error.
+    let _ = content.parse::<TokenStream>();
+    format
+}
+
+fn body_format_in(content: ParseStream<'_>, parens: proc_macro2::Span) -> syn::Result<BodyFormat> {
+    if content.is_empty() {
+        return Err(syn::Error::new(
+            parens,
+            format!("`body()` names no format; write `body`, or `body(…)` with {BODY_FORMATS}"),
+        ));
+    }
+    if content.peek(LitStr) {
+        let lit: LitStr = content.parse()?;
+        return Err(syn::Error::new_spanned(
+            &lit,
+            format!("write the format without quotes: `body({})`", lit.value()),
+        ));
+    }
+    let name: Ident = content.parse()?;
+    let format = match name.to_string().as_str() {
+        "json" => BodyFormat::Json,
+        "xml" => BodyFormat::Xml,
+        _ => {
+            return Err(syn::Error::new_spanned(
+                &name,
+                format!("unknown body format `{name}`; expected {BODY_FORMATS}"),
+            ));
+        }
+    };
+    if !content.is_empty() {
+        content.parse::<Token![,]>()?;
+        if !content.is_empty() {
+            return Err(content.error("a body has one format: give one of `json` or `xml`"));
+        }
+    }
+    Ok(format)
 }
 
 const CONTAINER_KEYS: &str =
@@ -901,9 +959,13 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> Option<FieldAttr> {
     let mut out: Option<FieldAttr> = None;
     for_each_key(cx, attrs, "on a field", |_, meta| {
         let key = key_ident(meta)?;
+        let mut format = BodyFormat::Json;
         let role = match key.to_string().as_str() {
             "status" => FieldRole::Status,
-            "body" => FieldRole::Body,
+            "body" => {
+                format = body_format(meta)?;
+                FieldRole::Body
+            }
             "retry_after" => FieldRole::RetryAfter,
             "request_id" => FieldRole::RequestId,
             "rate_limit" => FieldRole::RateLimit,
@@ -952,7 +1014,7 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> Option<FieldAttr> {
                 ),
             ));
         }
-        out = Some(FieldAttr { key, role });
+        out = Some(FieldAttr { key, role, format });
         Ok(())
     });
     out

@@ -48,6 +48,7 @@ fn assert_decodable(input: &Enum<'_>) -> TokenStream {
         .filter_map(|field| {
             let ty = option_inner(field.ty).unwrap_or(field.ty);
             let check = match field.role()? {
+                FieldRole::Body if field.is_xml() => quote!(assert_xml_body),
                 FieldRole::Body => quote!(assert_body),
                 FieldRole::Header(_) => quote!(assert_header),
                 FieldRole::RateLimit => {
@@ -563,17 +564,16 @@ fn decode_field(
         Some(FieldRole::Body) => match option_inner(ty) {
             Some(inner) => {
                 let body = own("body");
+                let decode = decode_body(field, inner, &body);
                 quote_spanned! {inner.span()=>
                     ::apifault::__private::non_empty(#parts.body)
-                        .and_then(|#body| ::apifault::__private::Body::<#inner>::new().decode(#body))
+                        .and_then(|#body| #decode)
                 }
             }
             None if in_other => quote_spanned! {span=>
                 <#ty as ::apifault::__private::OtherBody>::decode_any(#parts.body)
             },
-            None => fallible(quote_spanned! {span=>
-                ::apifault::__private::Body::<#ty>::new().decode(#parts.body)
-            }),
+            None => fallible(decode_body(field, ty, &quote!(#parts.body))),
         },
         Some(FieldRole::RetryAfter) => {
             let sources = retry_after_sources(variant);
@@ -615,6 +615,20 @@ fn decode_field(
                 }),
             }
         }
+    }
+}
+
+/// Decodes `bytes` into a body field of type `ty`: `Body`'s dispatch for
+/// JSON (`String` and `Vec<u8>` kept raw), `XmlBody`'s for `body(xml)`.
+fn decode_body(field: &Field<'_>, ty: &Type, bytes: &impl ToTokens) -> TokenStream {
+    if field.is_xml() {
+        quote_spanned! {ty.span()=> {
+            #[allow(unused_imports)]
+            use ::apifault::__private::XmlBody as _;
+            ::apifault::__private::Body::<#ty>::new().decode_xml(#bytes)
+        }}
+    } else {
+        quote_spanned! {ty.span()=> ::apifault::__private::Body::<#ty>::new().decode(#bytes)}
     }
 }
 
@@ -787,15 +801,25 @@ pub(crate) fn impl_into_response(input: &Enum<'_>) -> TokenStream {
                     }
                 }
                 Some(FieldRole::Body) => {
+                    let render = |value: &Ident| if field.is_xml() {
+                        quote!({
+                            use ::apifault::__private::{XmlViaOpaque as _, XmlViaRaw as _, XmlViaSerialize as _};
+                            (&&::apifault::__private::XmlProbe(#value)).render_xml()
+                        })
+                    } else {
+                        quote!((&&::apifault::__private::BodyProbe(#value)).render_body())
+                    };
                     if option_inner(ty).is_some() {
+                        let rendered = render(&value);
                         quote!(match #bound {
                             ::core::option::Option::Some(#value) => {
-                                #response.body((&&::apifault::__private::BodyProbe(#value)).render_body());
+                                #response.body(#rendered);
                             }
                             ::core::option::Option::None => #response.body(::apifault::__private::Rendered::Empty),
                         })
                     } else {
-                        quote!(#response.body((&&::apifault::__private::BodyProbe(#bound)).render_body());)
+                        let rendered = render(&bound);
+                        quote!(#response.body(#rendered);)
                     }
                 }
                 Some(FieldRole::Status) | None => TokenStream::new(),
