@@ -5,8 +5,8 @@
 //! `Ratelimit-Reset` seconds without using up the four retries (those are
 //! for 5xx), 5xx back off 2 s, 4 s, 8 s, 16 s, and since every synchronous
 //! request is atomic, even a failed POST may be resent. The client signs in
-//! with HTTP Digest (a 401 to missing or wrong credentials) and asks for
-//! JSON (a 406 otherwise). A file name with a restricted character
+//! with HTTP Digest (a 401 to missing or wrong credentials) and speaks
+//! XML, as the API does (a 406 to an `Accept` without it). A file name with a restricted character
 //! is rejected before anything is sent. Time is virtual (tokio's paused
 //! clock), so the 200 s wait of a 429 takes no real time.
 //!
