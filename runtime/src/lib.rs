@@ -179,6 +179,7 @@
 //! | `reqwest` | `reqwest::json`, `reqwest::text`, `reqwest::bytes`, `reqwest::no_content`: any 2xx is success (unless the enum says `error_2xx`), anything else becomes `E::from_response` with the body read up to a size cap (64 KiB) and a time cap (10 s; both set on `reqwest::Decoder`); `reqwest::Error` is a [`TransportError`] (a failed connect is safe to resend, a timeout is not); `reqwest::send` goes through a [`Throttle`], `reqwest::send_for::<E>` too, reading the rate-limit headers `E` names |
 //! | `axum` | `#[derive(ApiError, apifault::IntoResponse)]`, opt-in per enum (an enum that does not ask keeps its own impl): the variant's status, its body field (text, bytes or JSON, else an RFC 9457 problem document), and `retry_after`, `rate_limit`, `request_id` and `header` fields as headers, so that a response decodes back to the same variant |
 //! | `tower` | `tower::RetryLayer`: the engine as middleware for any `Service` whose error implements [`ApiError`] |
+//! | `reqwest-middleware` | `middleware::Retry::<E>` and `middleware::Throttle` for a `reqwest_middleware::ClientWithMiddleware`: every request retried as `E` classifies its failures (only idempotent methods, or requests carrying an `Idempotency-Key`, are resent after a failure that may have been applied), the last response handed back as it came; see the module for moving over from reqwest-retry |
 //! | `redis` | `redis::RedisThrottle` and `redis::RedisBudget`: one API quota and one retry budget shared by a fleet of workers through Redis (6 or later, or Valkey), with an in-process fallback when Redis is away or slow |
 //!
 //! A [`Throttle`] learns the window from every response's rate-limit
@@ -251,6 +252,8 @@ mod throttle;
 
 #[cfg(feature = "axum")]
 mod http_axum;
+#[cfg(feature = "reqwest-middleware")]
+pub mod middleware;
 #[cfg(feature = "redis")]
 pub mod redis;
 #[cfg(feature = "reqwest")]
