@@ -188,6 +188,13 @@
 //! length (one second included) and resets rounded either way (see
 //! [`LocalThrottle`]).
 //!
+//! A success keeps what the server said about it:
+//! `reqwest::json_with_meta` (and `text_with_meta`, `bytes_with_meta`,
+//! `no_content_with_meta`) return a [`Success`], which derefs to the value
+//! and carries its status, request id (from the header
+//! [`FromResponse::REQUEST_ID_HEADER`] names), announced rate limits and
+//! headers.
+//!
 //! ```no_run
 //! # #[cfg(feature = "reqwest")]
 //! # mod client {
@@ -273,7 +280,7 @@ pub use engine::{
 pub use error::{ApiError, Retry, TransportError};
 pub use headers::RateLimit;
 pub use policy::{AsPolicy, GiveUpEvent, Jitter, RetryEvent, RetryPolicy, StopReason};
-pub use response::{FromResponse, ResponseParts};
+pub use response::{FromResponse, ResponseParts, Success};
 pub use throttle::{
     DEFAULT_MAX_WAIT, LocalThrottle, RemoteReservation, Throttle, ThrottlePermit, ThrottleStore,
 };
