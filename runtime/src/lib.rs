@@ -257,17 +257,18 @@ mod response;
 pub mod testing;
 mod throttle;
 
+mod integrations;
+// `__private` names the axum glue by its former path.
 #[cfg(feature = "axum")]
-mod http_axum;
+use integrations::axum as http_axum;
 #[cfg(feature = "reqwest-middleware")]
-pub mod middleware;
+pub use integrations::middleware;
 #[cfg(feature = "redis")]
-pub mod redis;
+pub use integrations::redis;
 #[cfg(feature = "reqwest")]
-#[path = "http_reqwest.rs"]
-pub mod reqwest;
+pub use integrations::reqwest;
 #[cfg(feature = "tower")]
-pub mod tower;
+pub use integrations::tower;
 
 #[doc(hidden)]
 pub mod __private;
