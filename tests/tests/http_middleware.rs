@@ -250,6 +250,34 @@ async fn what_is_resent_depends_on_the_method_the_key_and_the_failure() {
 }
 
 #[tokio::test]
+async fn a_policy_marked_not_idempotent_resends_nothing_that_may_have_applied() {
+    let (server, url) = start(vec![answer(500, &[], b"first")], None).await;
+    let hooks = Hooks::default();
+    let http = client::<ShopError>(hooks.policy(3).idempotent(false));
+
+    let response = http.get(&url).send().await.unwrap();
+
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(server.seen().len(), 1);
+    assert_eq!(hooks.give_ups(), vec![(1, StopReason::NotSafeToResend)]);
+}
+
+#[tokio::test]
+async fn a_body_that_cannot_be_copied_is_sent_once() {
+    let (server, url) = start(vec![answer(503, &[], b"busy")], None).await;
+    let hooks = Hooks::default();
+    let http = client::<ShopError>(hooks.policy(3));
+
+    // A streamed body: reqwest cannot copy it for a second attempt.
+    let body = reqwest::Body::wrap(String::from("{}"));
+    let response = http.put(&url).body(body).send().await.unwrap();
+
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.text().await.unwrap(), "busy");
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test]
 async fn a_429_waits_the_servers_hint() {
     let limited = answer(429, &[("retry-after-ms", "80")], b"");
     let (server, url) = start(vec![limited], None).await;

@@ -95,8 +95,9 @@ type Handled<'a> = Pin<Box<dyn Future<Output = Result<Response, Error>> + Send +
 ///   `DELETE`) and requests carrying an `Idempotency-Key` header are resent
 ///   after any retryable failure; any other request only after one that is
 ///   [`ApiError::safe_to_resend`] (a 429, a 503, a connection refused, any
-///   status of an `atomic` API). This replaces the policy's own
-///   [`idempotent`](RetryPolicy::idempotent) setting.
+///   status of an `atomic` API). A policy marked
+///   [`idempotent(false)`](RetryPolicy::idempotent) holds every request to
+///   the second rule.
 /// - A request whose body cannot be copied (a stream) is sent once.
 /// - When it stops, the last response is handed back as it came: status,
 ///   version, headers and the whole body (only its URL is lost:
@@ -315,8 +316,8 @@ where
         let Some(first) = request.try_clone() else {
             return next.run(request, extensions).await;
         };
-        let resend_safe =
-            idempotent(request.method()) || request.headers().contains_key(IDEMPOTENCY_KEY);
+        let resend_safe = self.policy.idempotent
+            && (idempotent(request.method()) || request.headers().contains_key(IDEMPOTENCY_KEY));
         let mut attempts = Attempts::start(&self.policy, Some(resend_safe), true);
         let mut previous: Option<Result<Response, Failed<E>>> = None;
         let mut copy = Some(first);
