@@ -293,7 +293,7 @@ where
     /// the response with the same status, version, headers, extensions and
     /// body: what was read, then whatever was not.
     async fn buffer(&self, mut response: Response) -> (Response, Bytes) {
-        let (read, _) = self.decoder.read_capped(&mut response).await;
+        let read = self.decoder.read_capped(&mut response).await;
         let read = Bytes::from(read);
         let (parts, rest) = http::Response::<::reqwest::Body>::from(response).into_parts();
         let body = ::reqwest::Body::wrap(Prefixed {

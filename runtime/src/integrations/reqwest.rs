@@ -364,17 +364,16 @@ impl Decoder {
     pub async fn error<E: FromResponse>(&self, mut response: Response) -> E {
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
-        let (body, _) = self.read_capped(&mut response).await;
+        let body = self.read_capped(&mut response).await;
         let body = &body[..body.len().min(self.error_body_limit)];
         E::from_response(ResponseParts::new(status, &headers, body))
     }
 
-    /// Reads `response`'s body until the size cap is reached (the last
-    /// chunk whole, so that nothing read is lost: callers cut it to the
-    /// cap) or the time cap passes; also says whether the body ended
-    /// (rather than being cut, or breaking off): what was not read is still
+    /// Reads `response`'s body until it ends, breaks off, reaches the size
+    /// cap (the last chunk whole, so that nothing read is lost: callers cut
+    /// it to the cap) or outlasts the time cap; what was not read is still
     /// in `response`.
-    pub(crate) async fn read_capped(&self, response: &mut Response) -> (Vec<u8>, bool) {
+    pub(crate) async fn read_capped(&self, response: &mut Response) -> Vec<u8> {
         let mut body = Vec::new();
         let mut deadline = core::pin::pin!(crate::clock::default::sleep(self.error_body_timeout));
         while body.len() < self.error_body_limit {
@@ -388,13 +387,12 @@ impl Decoder {
             .await;
             match next {
                 Some(Ok(Some(chunk))) => body.extend_from_slice(&chunk),
-                Some(Ok(None)) => return (body, true),
-                // A body that broke off, or one that did not end in time:
-                // decode what arrived.
-                Some(Err(_)) | None => break,
+                // The end, a body that broke off, or one that did not end
+                // in time: decode what arrived.
+                Some(Ok(None) | Err(_)) | None => break,
             }
         }
-        (body, false)
+        body
     }
 }
 
