@@ -20,6 +20,8 @@ pub struct Hit {
     pub endpoint: String,
     /// The status it answered.
     pub status: u16,
+    /// The `X-Request-Id` it answered with, if any.
+    pub request_id: Option<String>,
 }
 
 /// A fixed window of `limit` requests per `window`, as the API enforces it.
@@ -47,6 +49,9 @@ pub struct Emulator<E> {
     hits: Mutex<Vec<Hit>>,
     quota: Mutex<Option<QuotaState>>,
     maintenance_until: Mutex<Option<Instant>>,
+    /// The prefix and last number of the request ids stamped on responses
+    /// that carry none, when the API sends them.
+    request_ids: Mutex<Option<(String, u64)>>,
 }
 
 impl<E> Default for Emulator<E> {
@@ -56,6 +61,7 @@ impl<E> Default for Emulator<E> {
             hits: Mutex::default(),
             quota: Mutex::default(),
             maintenance_until: Mutex::default(),
+            request_ids: Mutex::default(),
         }
     }
 }
@@ -173,10 +179,33 @@ impl<E> Emulator<E> {
 
     /// Records that `endpoint` answered `status`.
     pub fn record(&self, endpoint: &str, status: u16) {
+        self.record_answer(endpoint, status, None);
+    }
+
+    fn record_answer(&self, endpoint: &str, status: u16, request_id: Option<String>) {
         lock(&self.hits).push(Hit {
             endpoint: endpoint.to_owned(),
             status,
+            request_id,
         });
+    }
+
+    /// From now on, every response [`answer`] serves without an
+    /// `X-Request-Id` gets one: `{prefix}-000001`, `{prefix}-000002`, …
+    pub fn send_request_ids(&self, prefix: &str) {
+        *lock(&self.request_ids) = Some((prefix.to_owned(), 0));
+    }
+
+    fn next_request_id(&self) -> Option<String> {
+        let mut ids = lock(&self.request_ids);
+        let (prefix, last) = ids.as_mut()?;
+        *last += 1;
+        Some(format!("{prefix}-{last:06}"))
+    }
+
+    /// The request id of the last response, if it carried one.
+    pub fn last_request_id(&self) -> Option<String> {
+        lock(&self.hits).last()?.request_id.clone()
     }
 
     /// Every request so far.
@@ -226,8 +255,19 @@ pub fn insert_rate_limit(headers: &mut axum::http::HeaderMap, announced: RateLim
 
 /// Serves `response` after recording it against `endpoint`.
 pub fn answer<E>(emulator: &Emulator<E>, endpoint: &str, response: impl IntoResponse) -> Response {
-    let response = response.into_response();
-    emulator.record(endpoint, response.status().as_u16());
+    let mut response = response.into_response();
+    if !response.headers().contains_key("x-request-id")
+        && let Some(id) = emulator.next_request_id()
+        && let Ok(id) = axum::http::HeaderValue::from_str(&id)
+    {
+        response.headers_mut().insert("x-request-id", id);
+    }
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|id| id.to_str().ok())
+        .map(str::to_owned);
+    emulator.record_answer(endpoint, response.status().as_u16(), request_id);
     response
 }
 

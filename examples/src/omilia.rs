@@ -785,6 +785,9 @@ pub fn router(state: Arc<OmiliaEmulator>) -> axum::Router {
 /// Starts an emulator on a loopback port: its address and its state.
 pub async fn start() -> std::io::Result<(String, Arc<OmiliaEmulator>)> {
     let state = OmiliaEmulator::new();
+    // Ours: the page names no request id header; the emulator sends the
+    // common `X-Request-Id` for support, as most APIs do.
+    state.emulator.send_request_ids("om");
     let addr = crate::emulator::serve(router(Arc::clone(&state))).await?;
     Ok((format!("http://{addr}"), state))
 }

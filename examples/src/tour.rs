@@ -32,7 +32,9 @@ pub struct Row {
     pub waits: Vec<Duration>,
     /// How the call ended.
     pub outcome: String,
-    /// The request id of the last error, where the API has one.
+    /// The request id of the call's last response, where the API sends
+    /// one: the error's own when it keeps one, else the id the emulator
+    /// answered with (on a success, what `apifault::Success` keeps).
     pub request_id: Option<String>,
     /// Whether this is what the documentation says should happen.
     pub as_documented: bool,
@@ -121,8 +123,9 @@ where
         (0, waits) => waits + 1,
         (reached, _) => reached,
     };
+    let answered = emulator.last_request_id();
     let (outcome, request_id) = match &result {
-        Ok(_) => ("ok".to_owned(), None),
+        Ok(_) => ("ok".to_owned(), answered),
         Err(error) => {
             // Why the engine stopped, where a limit (not the error's own
             // rule) ended the call: "gave up: max_retries reached".
@@ -130,7 +133,8 @@ where
                 Some(stop) if stop.exhausted() => format!("{error} (gave up: {stop})"),
                 _ => error.to_string(),
             };
-            (outcome, error.request_id().map(str::to_owned))
+            let request_id = error.request_id().map(str::to_owned).or(answered);
+            (outcome, request_id)
         }
     };
     Row {
@@ -221,4 +225,30 @@ pub fn table(api: &str, rows: &[Row]) -> String {
         line(&mut out, row);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every call that reached an API with request ids shows one, successes
+    /// included; MediaMagic has none ("No request id"), and shows none.
+    #[tokio::test(start_paused = true)]
+    async fn every_answered_call_shows_the_request_id_where_the_api_sends_one() {
+        let with_ids = [
+            ("Mediagenix", crate::mediagenix::scenarios().await),
+            ("BeBanjo", crate::bebanjo::scenarios().await),
+            ("Lightcast", crate::lightcast::scenarios().await),
+            ("Omilia", crate::omilia::scenarios().await),
+        ];
+        for (api, rows) in with_ids {
+            let rows = rows.expect("the emulator starts");
+            assert!(rows.iter().any(|row| row.outcome == "ok"), "{api}");
+            for row in rows.iter().filter(|row| !row.statuses.is_empty()) {
+                assert!(row.request_id.is_some(), "{api}: {}", row.call);
+            }
+        }
+        let rows = crate::mediamagic::scenarios()
+            .await
+            .expect("the emulator starts");
+        assert!(rows.iter().all(|row| row.request_id.is_none()));
+    }
 }

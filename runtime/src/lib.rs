@@ -218,6 +218,7 @@
 //! | `axum` | `#[derive(ApiError, apifault::IntoResponse)]`, opt-in per enum (an enum that does not ask keeps its own impl): the variant's status, its body field (text, bytes, JSON or, for `body(xml)`, XML, else an RFC 9457 problem document), and `retry_after`, `rate_limit`, `request_id` and `header` fields as headers, so that a response decodes back to the same variant |
 //! | `xml` | `#[api(body(xml))]`: typed bodies in XML (quick-xml with serde), decoded and served as JSON ones are; `reqwest::xml` reads an XML success |
 //! | `tower` | `tower::RetryLayer`: the engine as middleware for any `Service` whose error implements [`ApiError`] |
+//! | `reqwest-middleware` | `middleware::Retry::<E>` and `middleware::Throttle` for a `reqwest_middleware::ClientWithMiddleware`: every request retried as `E` classifies its failures (only idempotent methods, or requests carrying an `Idempotency-Key`, are resent after a failure that may have been applied), the last response handed back as it came; see the module for moving over from reqwest-retry |
 //! | `redis` | `redis::RedisThrottle` and `redis::RedisBudget`: one API quota and one retry budget shared by a fleet of workers through Redis (6 or later, or Valkey), with an in-process fallback when Redis is away or slow |
 //!
 //! A [`Throttle`] learns the window from every response's rate-limit
@@ -225,6 +226,13 @@
 //! well-behaved client does not see a 429 at all, with windows of any
 //! length (one second included) and resets rounded either way (see
 //! [`LocalThrottle`]).
+//!
+//! A success keeps what the server said about it:
+//! `reqwest::json_with_meta` (and `text_with_meta`, `bytes_with_meta`,
+//! `no_content_with_meta`) return a [`Success`], which derefs to the value
+//! and carries its status, request id (from the header
+//! [`FromResponse::REQUEST_ID_HEADER`] names), announced rate limits and
+//! headers.
 //!
 //! ```no_run
 //! # #[cfg(feature = "reqwest")]
@@ -288,15 +296,18 @@ mod response;
 pub mod testing;
 mod throttle;
 
+mod integrations;
+// `__private` names the axum glue by its former path.
 #[cfg(feature = "axum")]
-mod http_axum;
+use integrations::axum as http_axum;
+#[cfg(feature = "reqwest-middleware")]
+pub use integrations::middleware;
 #[cfg(feature = "redis")]
-pub mod redis;
+pub use integrations::redis;
 #[cfg(feature = "reqwest")]
-#[path = "http_reqwest.rs"]
-pub mod reqwest;
+pub use integrations::reqwest;
 #[cfg(feature = "tower")]
-pub mod tower;
+pub use integrations::tower;
 
 #[doc(hidden)]
 pub mod __private;
@@ -309,7 +320,7 @@ pub use engine::{
 pub use error::{ApiError, Retry, TransportError};
 pub use headers::RateLimit;
 pub use policy::{AsPolicy, GiveUpEvent, Jitter, RetryEvent, RetryPolicy, StopReason};
-pub use response::{FromResponse, ResponseParts};
+pub use response::{FromResponse, ResponseParts, Success};
 pub use throttle::{
     DEFAULT_MAX_WAIT, LocalThrottle, RemoteReservation, Throttle, ThrottlePermit, ThrottleStore,
 };

@@ -246,4 +246,150 @@ pub trait FromResponse: Sized {
     fn rate_limit(headers: &http::HeaderMap) -> Option<crate::RateLimit> {
         crate::headers::rate_limit(headers)
     }
+
+    /// The header in which this API's responses, successes included, carry
+    /// their request id: `x-request-id` by default. A [`Success`] built
+    /// for this enum reads it.
+    ///
+    /// `#[derive(ApiError)]` does not set it yet from the enum's
+    /// `#[api(request_id = "…")]`, which `request_id` fields read; a hand
+    /// impl may name another header.
+    ///
+    /// ```
+    /// use apifault::{FromResponse, ResponseParts};
+    ///
+    /// struct StripeError;
+    /// impl FromResponse for StripeError {
+    ///     const REQUEST_ID_HEADER: &'static str = "request-id";
+    ///     fn from_response(_: ResponseParts<'_>) -> Self {
+    ///         StripeError
+    ///     }
+    /// }
+    ///
+    /// assert_eq!(StripeError::REQUEST_ID_HEADER, "request-id");
+    /// ```
+    const REQUEST_ID_HEADER: &'static str = apifault_rules::header::X_REQUEST_ID;
+}
+
+/// A decoded success, with what the server said about it: its status, its
+/// request id, the rate-limit state it announced, and all its headers.
+/// Derefs to the value, so that a `Success<Title>` reads as a `Title`.
+///
+/// The reqwest glue's `*_with_meta` functions return it
+/// (`apifault::reqwest::json_with_meta`); [`Success::new`] builds one from
+/// any HTTP client's response.
+///
+/// ```
+/// use apifault::{ApiError, Success};
+/// use http::{HeaderMap, StatusCode};
+///
+/// #[derive(Debug, ApiError)]
+/// enum TitleError {
+///     #[api(other)]
+///     Other { #[api(status)] status: StatusCode },
+/// }
+///
+/// struct Title { name: String }
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("x-request-id", "req-7".parse().unwrap());
+/// headers.insert("ratelimit-remaining", "99".parse().unwrap());
+/// let title = Success::new::<TitleError>(Title { name: "Heat".into() }, StatusCode::CREATED, headers);
+///
+/// assert_eq!(title.name, "Heat");
+/// assert_eq!(title.status, StatusCode::CREATED);
+/// assert_eq!(title.request_id.as_deref(), Some("req-7"));
+/// assert_eq!(title.rate_limit.and_then(|r| r.remaining), Some(99));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Success<T> {
+    /// The decoded body.
+    pub value: T,
+    /// The response's status (any 2xx).
+    pub status: StatusCode,
+    /// The request id, from the header the API names
+    /// ([`FromResponse::REQUEST_ID_HEADER`]), trimmed; `None` when absent
+    /// or empty.
+    pub request_id: Option<String>,
+    /// The rate-limit state the response announced, read as a
+    /// [`crate::Throttle`] observing for the API reads it
+    /// ([`FromResponse::rate_limit`]).
+    pub rate_limit: Option<crate::RateLimit>,
+    /// All response headers.
+    pub headers: HeaderMap,
+}
+
+impl<T> Success<T> {
+    /// A success of the API whose errors `E` describes: reads the request
+    /// id and rate-limit headers as `E` names them.
+    ///
+    /// ```
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum E { #[api(other)] Other { #[api(status)] status: http::StatusCode } }
+    /// let done = apifault::Success::new::<E>((), http::StatusCode::NO_CONTENT, http::HeaderMap::new());
+    /// assert_eq!(done.request_id, None);
+    /// ```
+    #[must_use]
+    pub fn new<E: FromResponse>(value: T, status: StatusCode, headers: HeaderMap) -> Self {
+        let request_id = headers
+            .get(E::REQUEST_ID_HEADER)
+            .and_then(|id| id.to_str().ok())
+            .map(|id| id.trim_matches([' ', '\t']))
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned);
+        Success {
+            value,
+            status,
+            request_id,
+            rate_limit: E::rate_limit(&headers),
+            headers,
+        }
+    }
+
+    /// The value, without what the server said about it.
+    ///
+    /// ```
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum E { #[api(other)] Other { #[api(status)] status: http::StatusCode } }
+    /// let answer = apifault::Success::new::<E>(42, http::StatusCode::OK, http::HeaderMap::new());
+    /// assert_eq!(answer.into_inner(), 42);
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+
+    /// The same metadata around another value (the body turned into the
+    /// caller's own type, say).
+    ///
+    /// ```
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum E { #[api(other)] Other { #[api(status)] status: http::StatusCode } }
+    /// let answer = apifault::Success::new::<E>("42", http::StatusCode::OK, http::HeaderMap::new());
+    /// let parsed = answer.map(|text| text.parse::<u32>().unwrap());
+    /// assert_eq!(*parsed, 42);
+    /// ```
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Success<U> {
+        Success {
+            value: f(self.value),
+            status: self.status,
+            request_id: self.request_id,
+            rate_limit: self.rate_limit,
+            headers: self.headers,
+        }
+    }
+}
+
+impl<T> core::ops::Deref for Success<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> core::ops::DerefMut for Success<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.value
+    }
 }

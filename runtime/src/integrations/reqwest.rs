@@ -12,7 +12,7 @@ use ::reqwest::{Error as ReqwestError, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
 use crate::error::{Retry, TransportError};
-use crate::response::{FromResponse, ResponseParts};
+use crate::response::{FromResponse, ResponseParts, Success};
 use crate::throttle::Throttle;
 
 /// How much of an error response's body is read by default: 64 KiB. Error
@@ -230,6 +230,109 @@ impl Decoder {
         self.success(response).await.map(drop)
     }
 
+    /// [`json`](Decoder::json), keeping the status, request id, rate
+    /// limits and headers of the success; see [`json_with_meta`].
+    ///
+    /// ```no_run
+    /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
+    /// let value = apifault::reqwest::Decoder::default().json_with_meta::<serde_json::Value, MyError>(resp).await?;
+    /// println!("{:?}: {}", value.request_id, *value);
+    /// # Ok(()) }
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum MyError {
+    /// #     #[api(transport)] Transport(reqwest::Error),
+    /// #     #[api(other)] Other { #[api(status)] status: u16 },
+    /// # }
+    /// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+    /// ```
+    pub async fn json_with_meta<T, E>(&self, response: Response) -> Result<Success<T>, E>
+    where
+        T: DeserializeOwned,
+        E: FromResponse + From<ReqwestError>,
+    {
+        let (status, headers, response) = self.success_parts::<E>(response).await?;
+        Ok(Success::new::<E>(response.json().await?, status, headers))
+    }
+
+    /// [`text`](Decoder::text), keeping what the server said about the
+    /// success.
+    ///
+    /// ```no_run
+    /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
+    /// let text = apifault::reqwest::Decoder::default().text_with_meta::<MyError>(resp).await?;
+    /// println!("{} ({:?})", *text, text.request_id);
+    /// # Ok(()) }
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum MyError {
+    /// #     #[api(transport)] Transport(reqwest::Error),
+    /// #     #[api(other)] Other { #[api(status)] status: u16 },
+    /// # }
+    /// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+    /// ```
+    pub async fn text_with_meta<E>(&self, response: Response) -> Result<Success<String>, E>
+    where
+        E: FromResponse + From<ReqwestError>,
+    {
+        let (status, headers, response) = self.success_parts::<E>(response).await?;
+        Ok(Success::new::<E>(response.text().await?, status, headers))
+    }
+
+    /// [`bytes`](Decoder::bytes), keeping what the server said about the
+    /// success.
+    ///
+    /// ```no_run
+    /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
+    /// let bytes = apifault::reqwest::Decoder::default().bytes_with_meta::<MyError>(resp).await?;
+    /// println!("{} bytes ({:?})", bytes.len(), bytes.request_id);
+    /// # Ok(()) }
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum MyError {
+    /// #     #[api(transport)] Transport(reqwest::Error),
+    /// #     #[api(other)] Other { #[api(status)] status: u16 },
+    /// # }
+    /// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+    /// ```
+    pub async fn bytes_with_meta<E>(&self, response: Response) -> Result<Success<::bytes::Bytes>, E>
+    where
+        E: FromResponse + From<ReqwestError>,
+    {
+        let (status, headers, response) = self.success_parts::<E>(response).await?;
+        Ok(Success::new::<E>(response.bytes().await?, status, headers))
+    }
+
+    /// [`no_content`](Decoder::no_content), keeping what the server said
+    /// about the success.
+    ///
+    /// ```no_run
+    /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
+    /// let done = apifault::reqwest::Decoder::default().no_content_with_meta::<MyError>(resp).await?;
+    /// println!("{} ({:?})", done.status, done.request_id);
+    /// # Ok(()) }
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum MyError {
+    /// #     #[api(transport)] Transport(reqwest::Error),
+    /// #     #[api(other)] Other { #[api(status)] status: u16 },
+    /// # }
+    /// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+    /// ```
+    pub async fn no_content_with_meta<E>(&self, response: Response) -> Result<Success<()>, E>
+    where
+        E: FromResponse + From<ReqwestError>,
+    {
+        let (status, headers, _) = self.success_parts::<E>(response).await?;
+        Ok(Success::new::<E>((), status, headers))
+    }
+
+    /// [`success`](Decoder::success), with the status and a copy of the
+    /// headers taken out first.
+    async fn success_parts<E: FromResponse>(
+        &self,
+        response: Response,
+    ) -> Result<(http::StatusCode, http::HeaderMap, Response), E> {
+        let response = self.success::<E>(response).await?;
+        Ok((response.status(), response.headers().clone(), response))
+    }
+
     /// The response itself when it is a 2xx, else the decoded error.
     ///
     /// For an enum whose API reports errors inside a 2xx
@@ -294,6 +397,16 @@ impl Decoder {
     pub async fn error<E: FromResponse>(&self, mut response: Response) -> E {
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
+        let body = self.read_capped(&mut response).await;
+        let body = &body[..body.len().min(self.error_body_limit)];
+        E::from_response(ResponseParts::new(status, &headers, body))
+    }
+
+    /// Reads `response`'s body until it ends, breaks off, reaches the size
+    /// cap (the last chunk whole, so that nothing read is lost: callers cut
+    /// it to the cap) or outlasts the time cap; what was not read is still
+    /// in `response`.
+    pub(crate) async fn read_capped(&self, response: &mut Response) -> Vec<u8> {
         let mut body = Vec::new();
         let mut deadline = core::pin::pin!(crate::clock::default::sleep(self.error_body_timeout));
         while body.len() < self.error_body_limit {
@@ -306,16 +419,13 @@ impl Decoder {
             })
             .await;
             match next {
-                Some(Ok(Some(chunk))) => {
-                    let room = self.error_body_limit - body.len();
-                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                }
-                // The end, a body that broke off, or one that did not end in
-                // time: decode what arrived.
+                Some(Ok(Some(chunk))) => body.extend_from_slice(&chunk),
+                // The end, a body that broke off, or one that did not end
+                // in time: decode what arrived.
                 Some(Ok(None) | Err(_)) | None => break,
             }
         }
-        E::from_response(ResponseParts::new(status, &headers, &body))
+        body
     }
 }
 
@@ -461,6 +571,112 @@ where
     E: FromResponse + From<ReqwestError>,
 {
     Decoder::default().no_content(response).await
+}
+
+/// [`json`], keeping what the server said about the success: its status,
+/// its request id (from the header `E` names,
+/// [`FromResponse::REQUEST_ID_HEADER`]), the rate limits it announced
+/// (as `E` reads them) and its headers, next to the value.
+///
+/// ```no_run
+/// use apifault::{ApiError, Success};
+///
+/// #[derive(Debug, thiserror::Error, ApiError)]
+/// enum TitleError {
+///     #[error(transparent)]
+///     #[api(transport)]
+///     Transport(#[from] reqwest::Error),
+///     #[error("unexpected {status}")]
+///     #[api(other)]
+///     Other { #[api(status)] status: http::StatusCode },
+/// }
+///
+/// #[derive(serde::Deserialize)]
+/// struct Title { name: String }
+///
+/// async fn title(http: &reqwest::Client, id: u64) -> Result<Success<Title>, TitleError> {
+///     let response = http.get(format!("http://127.0.0.1:8080/titles/{id}")).send().await?;
+///     apifault::reqwest::json_with_meta(response).await
+/// }
+///
+/// # async fn run(http: reqwest::Client) -> Result<(), TitleError> {
+/// let found = title(&http, 7).await?;
+/// println!("{} (request {:?}, {:?} left)", found.name, found.request_id, found.rate_limit.and_then(|r| r.remaining));
+/// # Ok(()) }
+/// ```
+pub async fn json_with_meta<T, E>(response: Response) -> Result<Success<T>, E>
+where
+    T: DeserializeOwned,
+    E: FromResponse + From<ReqwestError>,
+{
+    Decoder::default().json_with_meta(response).await
+}
+
+/// [`text`], keeping what the server said about the success (see
+/// [`json_with_meta`]).
+///
+/// ```no_run
+/// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
+/// let text = apifault::reqwest::text_with_meta::<MyError>(resp).await?;
+/// println!("{} ({:?})", *text, text.request_id);
+/// # Ok(()) }
+/// # #[derive(Debug, apifault::ApiError)]
+/// # enum MyError {
+/// #     #[api(transport)] Transport(reqwest::Error),
+/// #     #[api(other)] Other { #[api(status)] status: u16 },
+/// # }
+/// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+/// ```
+pub async fn text_with_meta<E>(response: Response) -> Result<Success<String>, E>
+where
+    E: FromResponse + From<ReqwestError>,
+{
+    Decoder::default().text_with_meta(response).await
+}
+
+/// [`bytes`](fn@bytes), keeping what the server said about the success
+/// (see [`json_with_meta`]).
+///
+/// ```no_run
+/// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
+/// let bytes = apifault::reqwest::bytes_with_meta::<MyError>(resp).await?;
+/// println!("{} bytes ({:?})", bytes.len(), bytes.request_id);
+/// # Ok(()) }
+/// # #[derive(Debug, apifault::ApiError)]
+/// # enum MyError {
+/// #     #[api(transport)] Transport(reqwest::Error),
+/// #     #[api(other)] Other { #[api(status)] status: u16 },
+/// # }
+/// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+/// ```
+pub async fn bytes_with_meta<E>(response: Response) -> Result<Success<::bytes::Bytes>, E>
+where
+    E: FromResponse + From<ReqwestError>,
+{
+    Decoder::default().bytes_with_meta(response).await
+}
+
+/// [`no_content`], keeping what the server said about the success (see
+/// [`json_with_meta`]): a 202's request id, to follow the work it
+/// accepted.
+///
+/// ```no_run
+/// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
+/// let accepted = apifault::reqwest::no_content_with_meta::<MyError>(resp).await?;
+/// println!("{} ({:?})", accepted.status, accepted.request_id);
+/// # Ok(()) }
+/// # #[derive(Debug, apifault::ApiError)]
+/// # enum MyError {
+/// #     #[api(transport)] Transport(reqwest::Error),
+/// #     #[api(other)] Other { #[api(status)] status: u16 },
+/// # }
+/// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+/// ```
+pub async fn no_content_with_meta<E>(response: Response) -> Result<Success<()>, E>
+where
+    E: FromResponse + From<ReqwestError>,
+{
+    Decoder::default().no_content_with_meta(response).await
 }
 
 /// Sends `request` once `throttle` allows it, and teaches the throttle the
