@@ -84,6 +84,19 @@ async fn start() -> String {
             }),
         )
         .route(
+            "/titles.xml",
+            get(|| async {
+                with_headers(
+                    StatusCode::OK,
+                    &[
+                        ("x-request-id", "req-xml"),
+                        ("content-type", "application/xml"),
+                    ],
+                    "<title><name>Heat</name></title>",
+                )
+            }),
+        )
+        .route(
             "/publication",
             get(|| async { with_headers(StatusCode::ACCEPTED, &[("x-request-id", "job-1")], "") }),
         )
@@ -181,4 +194,31 @@ async fn a_failure_is_still_the_decoded_error() {
         .await
         .unwrap_err();
     assert!(matches!(error, LlmError::Other { status } if status == StatusCode::NOT_FOUND));
+}
+
+#[tokio::test]
+async fn an_xml_success_keeps_its_request_id_and_a_bad_one_is_the_error() {
+    let base = start().await;
+    let http = reqwest::Client::new();
+
+    let response = http.get(format!("{base}/titles.xml")).send().await.unwrap();
+    let title = apifault::reqwest::xml_with_meta::<Title, LlmError>(response)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            title.name.as_str(),
+            title.status,
+            title.request_id.as_deref()
+        ),
+        ("Heat", StatusCode::OK, Some("req-xml"))
+    );
+
+    // JSON where XML was promised: not a `Title`, so the enum's `other`.
+    let response = http.get(format!("{base}/titles")).send().await.unwrap();
+    let error = apifault::reqwest::Decoder::default()
+        .xml_with_meta::<Title, LlmError>(response)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, LlmError::Other { status } if status == StatusCode::CREATED));
 }

@@ -254,6 +254,42 @@ impl Decoder {
         Ok(Success::new::<E>(response.json().await?, status, headers))
     }
 
+    /// [`xml`](Decoder::xml), keeping the request id, status, rate
+    /// limits and headers of the success; see [`xml_with_meta`].
+    ///
+    /// ```no_run
+    /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
+    /// #[derive(serde::Deserialize)]
+    /// struct Title { name: String }
+    ///
+    /// let title = apifault::reqwest::Decoder::default().xml_with_meta::<Title, MyError>(resp).await?;
+    /// println!("{} ({:?})", title.name, title.request_id);
+    /// # Ok(()) }
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum MyError {
+    /// #     #[api(transport)] Transport(reqwest::Error),
+    /// #     #[api(other)] Other { #[api(status)] status: u16 },
+    /// # }
+    /// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+    /// ```
+    #[cfg(feature = "xml")]
+    pub async fn xml_with_meta<T, E>(&self, response: Response) -> Result<Success<T>, E>
+    where
+        T: DeserializeOwned,
+        E: FromResponse + From<ReqwestError>,
+    {
+        let (status, headers, response) = self.success_parts::<E>(response).await?;
+        let body = response.bytes().await?;
+        // As in `xml`: a body that is not a `T` goes where every response
+        // the enum cannot place goes.
+        match crate::__private::xml_body(&body) {
+            Some(value) => Ok(Success::new::<E>(value, status, headers)),
+            None => Err(E::from_response(ResponseParts::new(
+                status, &headers, &body,
+            ))),
+        }
+    }
+
     /// [`text`](Decoder::text), keeping what the server said about the
     /// success.
     ///
@@ -610,6 +646,34 @@ where
     E: FromResponse + From<ReqwestError>,
 {
     Decoder::default().json_with_meta(response).await
+}
+
+/// [`xml`], keeping what the server said about the success (see
+/// [`json_with_meta`]): the request id, status, rate limits and headers next
+/// to the decoded value.
+///
+/// ```no_run
+/// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
+/// #[derive(serde::Deserialize)]
+/// struct Title { name: String }
+///
+/// let title = apifault::reqwest::xml_with_meta::<Title, MyError>(resp).await?;
+/// println!("{} ({:?}, {})", title.name, title.request_id, title.status);
+/// # Ok(()) }
+/// # #[derive(Debug, apifault::ApiError)]
+/// # enum MyError {
+/// #     #[api(transport)] Transport(reqwest::Error),
+/// #     #[api(other)] Other { #[api(status)] status: u16 },
+/// # }
+/// # impl From<reqwest::Error> for MyError { fn from(e: reqwest::Error) -> Self { MyError::Transport(e) } }
+/// ```
+#[cfg(feature = "xml")]
+pub async fn xml_with_meta<T, E>(response: Response) -> Result<Success<T>, E>
+where
+    T: DeserializeOwned,
+    E: FromResponse + From<ReqwestError>,
+{
+    Decoder::default().xml_with_meta(response).await
 }
 
 /// [`text`], keeping what the server said about the success (see
