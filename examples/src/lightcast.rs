@@ -40,7 +40,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use apifault::{ApiError, Jitter, RateLimit, RetryPolicy, Throttle};
+use apifault::{ApiError, Jitter, RateLimit, RetryPolicy, Success, Throttle};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -408,47 +408,54 @@ impl LightcastClient {
 
     /// `GET /status`: whether the service is up.
     #[apifault::retry(policy = &self.policy)]
-    pub async fn status(&self) -> Result<Status, LightcastError> {
+    pub async fn status(&self) -> Result<Success<Status>, LightcastError> {
         let response = self.send(self.http.get(self.url("/status"))).await?;
-        apifault::reqwest::json::<Envelope<Status>, _>(response)
+        apifault::reqwest::json_with_meta::<Envelope<Status>, _>(response)
             .await
-            .map(|envelope| envelope.data)
+            .map(|answer| answer.map(|envelope| envelope.data))
     }
 
     /// `GET /skills/{id}`: one skill of the taxonomy.
     #[apifault::retry(policy = &self.policy)]
-    pub async fn get_skill(&self, id: &str) -> Result<Skill, LightcastError> {
+    pub async fn get_skill(&self, id: &str) -> Result<Success<Skill>, LightcastError> {
         let response = self
             .send(self.http.get(self.url(&format!("/skills/{id}"))))
             .await?;
-        apifault::reqwest::json::<Envelope<Skill>, _>(response)
+        apifault::reqwest::json_with_meta::<Envelope<Skill>, _>(response)
             .await
-            .map(|envelope| envelope.data)
+            .map(|answer| answer.map(|envelope| envelope.data))
     }
 
     /// `POST /skills/extract`: the skills found in `text`. A POST, but it
     /// only reads, so it is idempotent and retried like a GET.
     #[apifault::retry(policy = &self.policy)]
-    pub async fn extract_skills(&self, text: &str) -> Result<Vec<ExtractedSkill>, LightcastError> {
+    pub async fn extract_skills(
+        &self,
+        text: &str,
+    ) -> Result<Success<Vec<ExtractedSkill>>, LightcastError> {
         let request = ExtractRequest { text: text.into() };
         let response = self
             .send(self.http.post(self.url("/skills/extract")).json(&request))
             .await?;
-        apifault::reqwest::json::<Envelope<Vec<ExtractedSkill>>, _>(response)
+        apifault::reqwest::json_with_meta::<Envelope<Vec<ExtractedSkill>>, _>(response)
             .await
-            .map(|envelope| envelope.data)
+            .map(|answer| answer.map(|envelope| envelope.data))
     }
 
     /// A sequence of dependent calls: extract the skills of `text`, then
     /// look each one up. The first error (after its retries) stops the
-    /// sequence.
-    pub async fn skills_in(&self, text: &str) -> Result<Vec<Skill>, LightcastError> {
-        let found = self.extract_skills(text).await?;
+    /// sequence; a success keeps what the last call's answer said.
+    pub async fn skills_in(&self, text: &str) -> Result<Success<Vec<Skill>>, LightcastError> {
+        let mut found = Vec::new();
+        let mut last = self.extract_skills(text).await?.map(|f| found = f);
         let mut skills = Vec::with_capacity(found.len());
         for extracted in found {
-            skills.push(self.get_skill(&extracted.skill.id).await?);
+            last = self
+                .get_skill(&extracted.skill.id)
+                .await?
+                .map(|skill| skills.push(skill));
         }
-        Ok(skills)
+        Ok(last.map(|()| skills))
     }
 }
 

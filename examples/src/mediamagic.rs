@@ -67,7 +67,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use apifault::{ApiError, Jitter, RetryPolicy};
+use apifault::{ApiError, Jitter, RetryPolicy, Success};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -499,23 +499,26 @@ impl MediaMagicClient {
     /// the id the first attempt was given (the page offers no way to look
     /// it up by `source_url`).
     #[apifault::retry(policy = &self.policy)]
-    pub async fn submit(&self, submission: &NewSubmission) -> Result<Submission, MediaMagicError> {
+    pub async fn submit(
+        &self,
+        submission: &NewSubmission,
+    ) -> Result<Success<Submission>, MediaMagicError> {
         let response = self
             .request(reqwest::Method::POST, "/submissions")
             .json(submission)
             .send()
             .await?;
-        apifault::reqwest::json(response).await
+        apifault::reqwest::json_with_meta(response).await
     }
 
     /// `GET /assets/{id}/results` (200): a 404 until the asset finished.
     #[apifault::retry(policy = &self.policy)]
-    pub async fn results(&self, asset_id: &str) -> Result<AssetResults, MediaMagicError> {
+    pub async fn results(&self, asset_id: &str) -> Result<Success<AssetResults>, MediaMagicError> {
         let response = self
             .request(reqwest::Method::GET, &format!("/assets/{asset_id}/results"))
             .send()
             .await?;
-        apifault::reqwest::json(response).await
+        apifault::reqwest::json_with_meta(response).await
     }
 
     /// `POST /assets/{id}/retry` (202): runs the asset again. Resent after
@@ -523,38 +526,41 @@ impl MediaMagicClient {
     /// first attempt had started the retry gets a 409 "retry already in
     /// progress", which is what this then returns.
     #[apifault::retry(policy = &self.policy)]
-    pub async fn retry_asset(&self, asset_id: &str) -> Result<(), MediaMagicError> {
+    pub async fn retry_asset(&self, asset_id: &str) -> Result<Success<()>, MediaMagicError> {
         let response = self
             .request(reqwest::Method::POST, &format!("/assets/{asset_id}/retry"))
             .send()
             .await?;
-        apifault::reqwest::no_content(response).await
+        apifault::reqwest::no_content_with_meta(response).await
     }
 
     /// `DELETE /webhooks/{id}` (204): removes a webhook subscription.
     /// Deleting is idempotent, so every retryable error is retried; a
     /// resent delete whose first attempt did apply answers 404.
     #[apifault::retry(policy = &self.policy)]
-    pub async fn delete_webhook(&self, webhook_id: &str) -> Result<(), MediaMagicError> {
+    pub async fn delete_webhook(&self, webhook_id: &str) -> Result<Success<()>, MediaMagicError> {
         let response = self
             .request(reqwest::Method::DELETE, &format!("/webhooks/{webhook_id}"))
             .send()
             .await?;
-        apifault::reqwest::no_content(response).await
+        apifault::reqwest::no_content_with_meta(response).await
     }
 
     /// `POST /webhooks` (201): subscribes `url` (`None`: no delivery
     /// destination, a 400) to the workspace's events. Resent after a 429,
     /// 500 or 502, which the page calls safe to retry.
     #[apifault::retry(policy = &self.policy)]
-    pub async fn subscribe(&self, url: Option<&str>) -> Result<Subscription, MediaMagicError> {
+    pub async fn subscribe(
+        &self,
+        url: Option<&str>,
+    ) -> Result<Success<Subscription>, MediaMagicError> {
         let body = serde_json::json!({ "url": url });
         let response = self
             .request(reqwest::Method::POST, "/webhooks")
             .json(&body)
             .send()
             .await?;
-        apifault::reqwest::json(response).await
+        apifault::reqwest::json_with_meta(response).await
     }
 
     /// `POST /uploads?blob_path=…` (201): uploads `content` directly, as
@@ -566,7 +572,7 @@ impl MediaMagicClient {
         blob_path: &str,
         content_type: &str,
         content: &[u8],
-    ) -> Result<Upload, MediaMagicError> {
+    ) -> Result<Success<Upload>, MediaMagicError> {
         let response = self
             .request(
                 reqwest::Method::POST,
@@ -576,13 +582,16 @@ impl MediaMagicClient {
             .body(content.to_vec())
             .send()
             .await?;
-        apifault::reqwest::json(response).await
+        apifault::reqwest::json_with_meta(response).await
     }
 
     /// `POST /sandbox/assets/{id}/complete` (200): a sandbox-only endpoint
     /// that finishes an asset at once; with a live key it is a 403.
     #[apifault::retry(policy = &self.policy)]
-    pub async fn complete_in_sandbox(&self, asset_id: &str) -> Result<(), MediaMagicError> {
+    pub async fn complete_in_sandbox(
+        &self,
+        asset_id: &str,
+    ) -> Result<Success<()>, MediaMagicError> {
         let response = self
             .request(
                 reqwest::Method::POST,
@@ -590,7 +599,7 @@ impl MediaMagicClient {
             )
             .send()
             .await?;
-        apifault::reqwest::no_content(response).await
+        apifault::reqwest::no_content_with_meta(response).await
     }
 
     /// A sequence of dependent calls: submit, then fetch the new asset's
@@ -598,7 +607,7 @@ impl MediaMagicClient {
     pub async fn submit_and_fetch(
         &self,
         submission: &NewSubmission,
-    ) -> Result<AssetResults, MediaMagicError> {
+    ) -> Result<Success<AssetResults>, MediaMagicError> {
         let submission = self.submit(submission).await?;
         self.results(&submission.asset_id).await
     }
@@ -1207,7 +1216,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
 
     let first = NewSubmission::new("https://media.example/evening-news.mp4");
     let asset = match client.submit(&first).await {
-        Ok(submission) => submission.asset_id,
+        Ok(submission) => submission.into_inner().asset_id,
         Err(error) => return Err(std::io::Error::other(error)),
     };
     let other = NewSubmission::new("https://media.example/interview.mp4");
@@ -1664,7 +1673,7 @@ pub async fn scenarios() -> std::io::Result<Vec<crate::tour::Row>> {
         .submit(&NewSubmission::new("https://media.example/archive.mp4"))
         .await
     {
-        Ok(submission) => submission.asset_id,
+        Ok(submission) => submission.into_inner().asset_id,
         Err(error) => return Err(std::io::Error::other(error)),
     };
     api.make_not_retryable(&archived);

@@ -53,6 +53,7 @@ async fn asset(client: &MediaMagicClient, url: &str) -> String {
         .submit(&NewSubmission::new(url))
         .await
         .expect("submission")
+        .into_inner()
         .asset_id
 }
 
@@ -315,7 +316,7 @@ async fn a_second_submission_of_one_url_is_409_already_submitted() {
         client, api, waits, ..
     } = setup().await;
     let submission = NewSubmission::new("https://media.example/one.mp4");
-    let first: Submission = client.submit(&submission).await.unwrap();
+    let first: Submission = client.submit(&submission).await.unwrap().into_inner();
     assert!(first.id.starts_with("sub_") && first.asset_id.starts_with("ast_"));
     let e = client.submit(&submission).await.unwrap_err();
     let MediaMagicError::AlreadySubmitted { body } = &e else {

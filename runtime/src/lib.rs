@@ -229,10 +229,11 @@
 //!
 //! A success keeps what the server said about it:
 //! `reqwest::json_with_meta` (and `text_with_meta`, `bytes_with_meta`,
-//! `no_content_with_meta`) return a [`Success`], which derefs to the value
-//! and carries its status, request id (from the header
+//! `no_content_with_meta`, `xml_with_meta`) return a [`Success`], which
+//! derefs to the value and answers its status, request id (from the header
 //! [`FromResponse::REQUEST_ID_HEADER`] names), announced rate limits and
-//! headers.
+//! headers through methods (`status()`, `request_id()`, `rate_limit()`,
+//! `headers()`).
 //!
 //! ```no_run
 //! # #[cfg(feature = "reqwest")]
@@ -262,11 +263,19 @@
 //! pub struct Client { http: reqwest::Client, policy: apifault::RetryPolicy }
 //!
 //! impl Client {
+//!     /// The title, with the request id support asks for
+//!     /// (`title.request_id()`), whatever the outcome.
 //!     #[apifault::retry(policy = &self.policy)]
-//!     pub async fn title(&self, id: u64) -> Result<Title, TitleError> {
+//!     pub async fn title(&self, id: u64) -> Result<apifault::Success<Title>, TitleError> {
 //!         let url = format!("http://127.0.0.1:8080/titles/{id}");
-//!         apifault::reqwest::json(self.http.get(url).send().await?).await
+//!         apifault::reqwest::json_with_meta(self.http.get(url).send().await?).await
 //!     }
+//! }
+//!
+//! async fn show(client: &Client) -> Result<(), TitleError> {
+//!     let title = client.title(1).await?;
+//!     println!("{} (request {:?}, {})", title.name, title.request_id(), title.status());
+//!     Ok(())
 //! }
 //! # }
 //! ```

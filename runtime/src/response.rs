@@ -275,6 +275,11 @@ pub trait FromResponse: Sized {
 /// request id, the rate-limit state it announced, and all its headers.
 /// Derefs to the value, so that a `Success<Title>` reads as a `Title`.
 ///
+/// What the server said is read through methods, not fields: a field of
+/// the value (a `status` of a submission, say) still reads as the value's
+/// own through `Deref`. Where the value has a *method* of the same name as
+/// one of these, reach it through [`value`](Success::value).
+///
 /// The reqwest glue's `*_with_meta` functions return it
 /// (`apifault::reqwest::json_with_meta`); [`Success::new`] builds one from
 /// any HTTP client's response.
@@ -289,35 +294,30 @@ pub trait FromResponse: Sized {
 ///     Other { #[api(status)] status: StatusCode },
 /// }
 ///
-/// struct Title { name: String }
+/// struct Title { name: String, status: &'static str }
 ///
 /// let mut headers = HeaderMap::new();
 /// headers.insert("x-request-id", "req-7".parse().unwrap());
 /// headers.insert("ratelimit-remaining", "99".parse().unwrap());
-/// let title = Success::new::<TitleError>(Title { name: "Heat".into() }, StatusCode::CREATED, headers);
+/// let title = Success::new::<TitleError>(
+///     Title { name: "Heat".into(), status: "draft" },
+///     StatusCode::CREATED,
+///     headers,
+/// );
 ///
 /// assert_eq!(title.name, "Heat");
-/// assert_eq!(title.status, StatusCode::CREATED);
-/// assert_eq!(title.request_id.as_deref(), Some("req-7"));
-/// assert_eq!(title.rate_limit.and_then(|r| r.remaining), Some(99));
+/// assert_eq!(title.status, "draft"); // the value's own field
+/// assert_eq!(title.status(), StatusCode::CREATED); // the response's
+/// assert_eq!(title.request_id(), Some("req-7"));
+/// assert_eq!(title.rate_limit().and_then(|r| r.remaining), Some(99));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Success<T> {
-    /// The decoded body.
-    pub value: T,
-    /// The response's status (any 2xx).
-    pub status: StatusCode,
-    /// The request id, from the header the API names
-    /// ([`FromResponse::REQUEST_ID_HEADER`]), trimmed; `None` when absent
-    /// or empty.
-    pub request_id: Option<String>,
-    /// The rate-limit state the response announced, read as a
-    /// [`crate::Throttle`] observing for the API reads it
-    /// ([`FromResponse::rate_limit`]).
-    pub rate_limit: Option<crate::RateLimit>,
-    /// All response headers.
-    pub headers: HeaderMap,
+    value: T,
+    status: StatusCode,
+    request_id: Option<String>,
+    rate_limit: Option<crate::RateLimit>,
+    headers: HeaderMap,
 }
 
 impl<T> Success<T> {
@@ -328,7 +328,7 @@ impl<T> Success<T> {
     /// # #[derive(Debug, apifault::ApiError)]
     /// # enum E { #[api(other)] Other { #[api(status)] status: http::StatusCode } }
     /// let done = apifault::Success::new::<E>((), http::StatusCode::NO_CONTENT, http::HeaderMap::new());
-    /// assert_eq!(done.request_id, None);
+    /// assert_eq!(done.request_id(), None);
     /// ```
     #[must_use]
     pub fn new<E: FromResponse>(value: T, status: StatusCode, headers: HeaderMap) -> Self {
@@ -345,6 +345,84 @@ impl<T> Success<T> {
             rate_limit: E::rate_limit(&headers),
             headers,
         }
+    }
+
+    /// The response's status (any 2xx).
+    ///
+    /// ```
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum E { #[api(other)] Other { #[api(status)] status: http::StatusCode } }
+    /// let done = apifault::Success::new::<E>((), http::StatusCode::ACCEPTED, http::HeaderMap::new());
+    /// assert_eq!(done.status(), http::StatusCode::ACCEPTED);
+    /// ```
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The request id, from the header the API names
+    /// ([`FromResponse::REQUEST_ID_HEADER`]), trimmed; `None` when absent,
+    /// empty or not visible ASCII.
+    ///
+    /// ```
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum E { #[api(other)] Other { #[api(status)] status: http::StatusCode } }
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.insert("x-request-id", " req-1 ".parse().unwrap());
+    /// let done = apifault::Success::new::<E>((), http::StatusCode::OK, headers);
+    /// assert_eq!(done.request_id(), Some("req-1"));
+    /// ```
+    #[must_use]
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The rate-limit state the response announced, read as a
+    /// [`crate::Throttle`] observing for the API reads it
+    /// ([`FromResponse::rate_limit`]).
+    ///
+    /// ```
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum E { #[api(other)] Other { #[api(status)] status: http::StatusCode } }
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.insert("ratelimit-remaining", "0".parse().unwrap());
+    /// headers.insert("ratelimit-reset", "30".parse().unwrap());
+    /// let done = apifault::Success::new::<E>((), http::StatusCode::OK, headers);
+    /// let limits = done.rate_limit().unwrap();
+    /// assert_eq!((limits.remaining, limits.reset), (Some(0), Some(std::time::Duration::from_secs(30))));
+    /// ```
+    #[must_use]
+    pub fn rate_limit(&self) -> Option<crate::RateLimit> {
+        self.rate_limit
+    }
+
+    /// All response headers.
+    ///
+    /// ```
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum E { #[api(other)] Other { #[api(status)] status: http::StatusCode } }
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.insert("etag", "\"v2\"".parse().unwrap());
+    /// let done = apifault::Success::new::<E>((), http::StatusCode::OK, headers);
+    /// assert_eq!(done.headers()["etag"], "\"v2\"");
+    /// ```
+    #[must_use]
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The value, borrowed (what `Deref` gives, named: for a value whose
+    /// own methods share a name with this type's).
+    ///
+    /// ```
+    /// # #[derive(Debug, apifault::ApiError)]
+    /// # enum E { #[api(other)] Other { #[api(status)] status: http::StatusCode } }
+    /// let answer = apifault::Success::new::<E>(vec![1, 2], http::StatusCode::OK, http::HeaderMap::new());
+    /// assert_eq!(answer.value(), &[1, 2]);
+    /// ```
+    #[must_use]
+    pub fn value(&self) -> &T {
+        &self.value
     }
 
     /// The value, without what the server said about it.

@@ -121,13 +121,13 @@ async fn a_json_success_keeps_its_status_request_id_and_rate_limits() {
             .unwrap();
 
     assert_eq!(title.name, "Heat", "derefs to the value");
-    assert_eq!(title.status, StatusCode::CREATED);
-    assert_eq!(title.request_id.as_deref(), Some("req-42"));
+    assert_eq!(title.status(), StatusCode::CREATED);
+    assert_eq!(title.request_id(), Some("req-42"));
     assert_eq!(
-        title.rate_limit,
+        title.rate_limit(),
         Some(RateLimit::new(150, 99, Duration::from_secs(30)))
     );
-    assert_eq!(title.headers["content-type"], "application/json");
+    assert_eq!(title.headers()["content-type"], "application/json");
     assert_eq!(
         title.into_inner(),
         Title {
@@ -145,7 +145,7 @@ async fn the_rate_limits_and_request_id_are_read_as_the_enum_names_them() {
     let title = apifault::reqwest::json_with_meta::<Title, LlmError>(response)
         .await
         .unwrap();
-    let announced = title.rate_limit.unwrap();
+    let announced = title.rate_limit().unwrap();
     assert_eq!(announced.remaining, Some(7));
     assert_eq!(announced.reset, Some(Duration::from_secs(360)));
 
@@ -153,7 +153,7 @@ async fn the_rate_limits_and_request_id_are_read_as_the_enum_names_them() {
     let text = apifault::reqwest::text_with_meta::<StripeError>(response)
         .await
         .unwrap();
-    assert_eq!(text.request_id.as_deref(), Some("req_stripe"));
+    assert_eq!(text.request_id(), Some("req_stripe"));
     assert_eq!(*text, r#"{"name": "Heat"}"#);
 }
 
@@ -171,17 +171,17 @@ async fn every_body_shape_has_a_meta_form() {
         .await
         .unwrap();
     assert_eq!(
-        (accepted.status, accepted.request_id.as_deref()),
+        (accepted.status(), accepted.request_id()),
         (StatusCode::ACCEPTED, Some("job-1"))
     );
-    assert_eq!(accepted.rate_limit, None);
+    assert_eq!(accepted.rate_limit(), None);
 
     let response = http.get(format!("{base}/titles")).send().await.unwrap();
     let bytes = apifault::reqwest::bytes_with_meta::<LlmError>(response)
         .await
         .unwrap();
     assert_eq!(bytes.len(), 16);
-    assert_eq!(bytes.request_id.as_deref(), Some("req-42"));
+    assert_eq!(bytes.request_id(), Some("req-42"));
 }
 
 #[tokio::test]
@@ -206,11 +206,7 @@ async fn an_xml_success_keeps_its_request_id_and_a_bad_one_is_the_error() {
         .await
         .unwrap();
     assert_eq!(
-        (
-            title.name.as_str(),
-            title.status,
-            title.request_id.as_deref()
-        ),
+        (title.name.as_str(), title.status(), title.request_id()),
         ("Heat", StatusCode::OK, Some("req-xml"))
     );
 

@@ -236,7 +236,7 @@ impl Decoder {
     /// ```no_run
     /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
     /// let value = apifault::reqwest::Decoder::default().json_with_meta::<serde_json::Value, MyError>(resp).await?;
-    /// println!("{:?}: {}", value.request_id, *value);
+    /// println!("{:?}: {}", value.request_id(), *value);
     /// # Ok(()) }
     /// # #[derive(Debug, apifault::ApiError)]
     /// # enum MyError {
@@ -263,7 +263,7 @@ impl Decoder {
     /// struct Title { name: String }
     ///
     /// let title = apifault::reqwest::Decoder::default().xml_with_meta::<Title, MyError>(resp).await?;
-    /// println!("{} ({:?})", title.name, title.request_id);
+    /// println!("{} ({:?})", title.name, title.request_id());
     /// # Ok(()) }
     /// # #[derive(Debug, apifault::ApiError)]
     /// # enum MyError {
@@ -296,7 +296,7 @@ impl Decoder {
     /// ```no_run
     /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
     /// let text = apifault::reqwest::Decoder::default().text_with_meta::<MyError>(resp).await?;
-    /// println!("{} ({:?})", *text, text.request_id);
+    /// println!("{} ({:?})", *text, text.request_id());
     /// # Ok(()) }
     /// # #[derive(Debug, apifault::ApiError)]
     /// # enum MyError {
@@ -319,7 +319,7 @@ impl Decoder {
     /// ```no_run
     /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
     /// let bytes = apifault::reqwest::Decoder::default().bytes_with_meta::<MyError>(resp).await?;
-    /// println!("{} bytes ({:?})", bytes.len(), bytes.request_id);
+    /// println!("{} bytes ({:?})", bytes.len(), bytes.request_id());
     /// # Ok(()) }
     /// # #[derive(Debug, apifault::ApiError)]
     /// # enum MyError {
@@ -342,7 +342,7 @@ impl Decoder {
     /// ```no_run
     /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
     /// let done = apifault::reqwest::Decoder::default().no_content_with_meta::<MyError>(resp).await?;
-    /// println!("{} ({:?})", done.status, done.request_id);
+    /// println!("{} ({:?})", done.status(), done.request_id());
     /// # Ok(()) }
     /// # #[derive(Debug, apifault::ApiError)]
     /// # enum MyError {
@@ -637,7 +637,7 @@ where
 ///
 /// # async fn run(http: reqwest::Client) -> Result<(), TitleError> {
 /// let found = title(&http, 7).await?;
-/// println!("{} (request {:?}, {:?} left)", found.name, found.request_id, found.rate_limit.and_then(|r| r.remaining));
+/// println!("{} (request {:?}, {:?} left)", found.name, found.request_id(), found.rate_limit().and_then(|r| r.remaining));
 /// # Ok(()) }
 /// ```
 pub async fn json_with_meta<T, E>(response: Response) -> Result<Success<T>, E>
@@ -658,7 +658,7 @@ where
 /// struct Title { name: String }
 ///
 /// let title = apifault::reqwest::xml_with_meta::<Title, MyError>(resp).await?;
-/// println!("{} ({:?}, {})", title.name, title.request_id, title.status);
+/// println!("{} ({:?}, {})", title.name, title.request_id(), title.status());
 /// # Ok(()) }
 /// # #[derive(Debug, apifault::ApiError)]
 /// # enum MyError {
@@ -682,7 +682,7 @@ where
 /// ```no_run
 /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
 /// let text = apifault::reqwest::text_with_meta::<MyError>(resp).await?;
-/// println!("{} ({:?})", *text, text.request_id);
+/// println!("{} ({:?})", *text, text.request_id());
 /// # Ok(()) }
 /// # #[derive(Debug, apifault::ApiError)]
 /// # enum MyError {
@@ -704,7 +704,7 @@ where
 /// ```no_run
 /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
 /// let bytes = apifault::reqwest::bytes_with_meta::<MyError>(resp).await?;
-/// println!("{} bytes ({:?})", bytes.len(), bytes.request_id);
+/// println!("{} bytes ({:?})", bytes.len(), bytes.request_id());
 /// # Ok(()) }
 /// # #[derive(Debug, apifault::ApiError)]
 /// # enum MyError {
@@ -727,7 +727,7 @@ where
 /// ```no_run
 /// # async fn run(resp: reqwest::Response) -> Result<(), MyError> {
 /// let accepted = apifault::reqwest::no_content_with_meta::<MyError>(resp).await?;
-/// println!("{} ({:?})", accepted.status, accepted.request_id);
+/// println!("{} ({:?})", accepted.status(), accepted.request_id());
 /// # Ok(()) }
 /// # #[derive(Debug, apifault::ApiError)]
 /// # enum MyError {
