@@ -8,7 +8,7 @@ use core::time::Duration;
 
 pub use crate::engine::{Attempts, RetryResult};
 pub use crate::{
-    ApiError, AsPolicy, FromResponse, Jitter, RateLimit, ResponseParts, Retry, RetryPolicy,
+    ApiError, FromResponse, Jitter, RateLimit, ResponseParts, Retry, RetryPolicy,
     TransportError,
 };
 pub use core::ops::ControlFlow;
@@ -448,3 +448,6 @@ impl ShouldRetryField for Option<bool> {
         *self
     }
 }
+
+// What `#[apifault::retry]` expands to names besides the engine's state.
+pub use crate::IdempotencyKey;

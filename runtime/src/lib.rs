@@ -231,6 +231,7 @@ mod clock;
 mod engine;
 mod error;
 pub mod headers;
+mod idempotency;
 pub mod hints;
 mod policy;
 pub mod recipes;
@@ -265,15 +266,15 @@ pub mod __private;
 pub use budget::{BudgetStore, LocalBudget, RetryBudget};
 pub use clock::{Clock, ManualClock, Sleep};
 pub use engine::{
-    RetryReport, retry, retry_blocking, retry_blocking_with_report, retry_with_report,
+    RetryReport, retry, retry_blocking, retry_blocking_with_report, retry_keyed,
+    retry_keyed_blocking, retry_with_report,
 };
 pub use error::{ApiError, Retry, TransportError};
 pub use headers::RateLimit;
-pub use policy::{AsPolicy, GiveUpEvent, Jitter, RetryEvent, RetryPolicy, StopReason};
+pub use idempotency::IdempotencyKey;
+pub use policy::{GiveUpEvent, Jitter, JitterStep, RetryEvent, RetryPolicy, StopReason};
 pub use response::{FromResponse, ResponseParts};
-pub use throttle::{
-    DEFAULT_MAX_WAIT, LocalThrottle, RemoteReservation, Throttle, ThrottlePermit, ThrottleStore,
-};
+pub use throttle::{LocalThrottle, RemoteReservation, Throttle, ThrottlePermit, ThrottleStore};
 
 /// Derives [`ApiError`] (and [`FromResponse`] when the enum has an
 /// `#[api(other)]` variant); see the [crate documentation](crate) for the

@@ -28,22 +28,6 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
     let delay = Ident::new("__apifault_delay", mixed);
     let previous = Ident::new("__apifault_previous", mixed);
 
-    let policy_expr = match &args.policy {
-        Some((_, expr)) => {
-            // A body that may mutate `self` or an argument borrows it
-            // mutably each attempt, so the policy must not stay borrowed from
-            // it: keep a clone (it shares its hooks and budget; no
-            // allocation).
-            if may_mutate_inputs(sig) {
-                quote_spanned!(expr.span()=> ::core::clone::Clone::clone(
-                    ::apifault::__private::AsPolicy::as_policy(&(#expr))
-                ))
-            } else {
-                quote_spanned!(expr.span()=> &(#expr))
-            }
-        }
-        None => knob_policy(args),
-    };
     let idempotent = match &args.idempotent {
         // Spanned on the expression, so that a non-`bool` is reported there.
         Some((_, expr)) => {
@@ -51,6 +35,44 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
         }
         None => quote!(::core::option::Option::None),
     };
+    // `policy` holds the policy (owned or borrowed), `policy_ref` is a
+    // `&RetryPolicy` to it: `Borrow` takes a `RetryPolicy`, a
+    // `&RetryPolicy` or an `Arc<RetryPolicy>` alike.
+    let (policy_expr, policy_ref) = match &args.policy {
+        Some((_, expr)) => {
+            // A body that may mutate `self` or an argument borrows it
+            // mutably each attempt, so the policy must not stay borrowed from
+            // it: keep a clone (it shares its hooks and budget; no
+            // allocation).
+            if may_mutate_inputs(sig) {
+                (
+                    quote_spanned!(expr.span()=> ::core::clone::Clone::clone(
+                        ::core::borrow::Borrow::<::apifault::__private::RetryPolicy>::borrow(&(#expr))
+                    )),
+                    quote_spanned!(mixed=> &#policy),
+                )
+            } else {
+                (
+                    quote_spanned!(expr.span()=> &(#expr)),
+                    quote_spanned!(expr.span()=> ::core::borrow::Borrow::<::apifault::__private::RetryPolicy>::borrow(#policy)),
+                )
+            }
+        }
+        None => (knob_policy(args), quote_spanned!(mixed=> &#policy)),
+    };
+    // A call that sends its idempotency key is safe to resend.
+    let idempotent = if args.idempotency_key.is_some() {
+        quote!(::core::option::Option::<::core::primitive::bool>::Some(true))
+    } else {
+        idempotent
+    };
+    let key_binding = match &args.idempotency_key {
+        Some((_, name)) => {
+            quote_spanned!(name.span()=> let #name: ::apifault::__private::IdempotencyKey = ::apifault::__private::IdempotencyKey::new();)
+        }
+        None => TokenStream::new(),
+    };
+    let constructor = Ident::new(if asynchronous { "asynchronous" } else { "blocking" }, mixed);
     let fake_ret = replace_impl_trait(ret);
     // Spanned on the return type, so that "not `Result<_, E: ApiError>`"
     // points there.
@@ -89,13 +111,9 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
                     }
                     #body_stream
                 });
-                // A first attempt is awaited as it is: it is never cut. A
-                // retry is raced against `max_elapsed`.
-                if #previous.is_none() {
-                    __apifault_attempt.await
-                } else {
-                    ::apifault::__private::Attempts::bounded(&mut #attempts, __apifault_attempt, &mut #previous).await
-                }
+                // A first attempt is never cut; a retry is raced against
+                // `max_elapsed`.
+                ::apifault::__private::Attempts::bounded(&mut #attempts, __apifault_attempt, &mut #previous).await
             }
         }
     } else {
@@ -126,11 +144,9 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
         #vis #sig {
             #(#inner_attrs)*
             let #policy = #policy_expr;
-            let mut #attempts = ::apifault::__private::Attempts::start(
-                ::apifault::__private::AsPolicy::as_policy(&#policy),
-                #idempotent,
-                #asynchronous,
-            );
+            #key_binding
+            let mut #attempts = ::apifault::__private::Attempts::#constructor(#policy_ref)
+                .idempotent(#idempotent);
             #keep_previous
             loop {
                 let #result = #attempt;
@@ -145,7 +161,7 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
 
 /// A policy from inline knobs: the default policy with each knob applied.
 fn knob_policy(args: &Args) -> TokenStream {
-    let setters = args.knobs.iter().map(|knob| {
+    let setters = args.knobs.iter().filter_map(|knob| {
         let key = &knob.key;
         let value = match &knob.value {
             KnobValue::MaxRetries(n) => quote!(#n),
@@ -155,10 +171,21 @@ fn knob_policy(args: &Args) -> TokenStream {
                 let variant = Ident::new(name, key.span());
                 quote!(::apifault::__private::Jitter::#variant)
             }
+            // The schedule is where the policy starts, below.
+            KnobValue::Delays(_) => return None,
         };
-        quote!(.#key(#value))
+        Some(quote!(.#key(#value)))
     });
-    quote!(<::apifault::__private::RetryPolicy as ::core::default::Default>::default() #(#setters)*)
+    let start = args.knobs.iter().find_map(|knob| match &knob.value {
+        KnobValue::Delays(millis) => Some(quote!(
+            ::apifault::__private::RetryPolicy::delays([#(::core::time::Duration::from_millis(#millis)),*])
+        )),
+        _ => None,
+    });
+    let start = start.unwrap_or_else(
+        || quote!(<::apifault::__private::RetryPolicy as ::core::default::Default>::default()),
+    );
+    quote!(#start #(#setters)*)
 }
 
 /// Whether the body could mutate what a policy expression borrows: any
