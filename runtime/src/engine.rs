@@ -24,7 +24,7 @@ use crate::clock::{Waiting, default as default_clock};
 use crate::error::{ApiError, Retry};
 use crate::idempotency::IdempotencyKey;
 use crate::policy::{
-    GiveUpEvent, JitterStep, RetryEvent, RetryPolicy, Schedule, StopReason, delay_at,
+    GiveUpEvent, Jitter, JitterStep, RetryEvent, RetryPolicy, Schedule, StopReason, delay_at,
 };
 
 /// What happened during one retried call.
@@ -102,7 +102,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
-    retry_with_report(policy, op).await.0
+    run_async(&mut Attempts::asynchronous(policy), op).await
 }
 
 /// [`retry`], also returning what happened: attempts, time waited, and why
@@ -134,7 +134,9 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
-    run_async(Attempts::asynchronous(policy), op).await
+    let mut attempts = Attempts::asynchronous(policy);
+    let result = run_async(&mut attempts, op).await;
+    (result, attempts.report())
 }
 
 /// [`retry`] for a call that sends an idempotency key: `op` is given the
@@ -176,8 +178,8 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     let key = IdempotencyKey::new();
-    let attempts = Attempts::asynchronous(policy).idempotent(Some(true));
-    run_async(attempts, || op(key)).await.0
+    let mut attempts = Attempts::asynchronous(policy).idempotent(Some(true));
+    run_async(&mut attempts, || op(key)).await
 }
 
 /// [`retry_keyed`] for blocking code.
@@ -206,12 +208,12 @@ where
     F: FnMut(IdempotencyKey) -> Result<T, E>,
 {
     let key = IdempotencyKey::new();
-    let attempts = Attempts::blocking(policy).idempotent(Some(true));
-    run_blocking(attempts, || op(key)).0
+    let mut attempts = Attempts::blocking(policy).idempotent(Some(true));
+    run_blocking(&mut attempts, || op(key))
 }
 
 /// The async loop: attempts until [`Attempts::keep`] says stop.
-async fn run_async<T, E, F, Fut>(mut attempts: Attempts<'_>, mut op: F) -> (Result<T, E>, RetryReport)
+async fn run_async<T, E, F, Fut>(attempts: &mut Attempts<'_>, mut op: F) -> Result<T, E>
 where
     E: ApiError,
     F: FnMut() -> Fut,
@@ -222,16 +224,22 @@ where
         // No attempt starts past the deadline: `op` is not even called.
         let result = match attempts.expired(&mut previous) {
             Some(previous) => previous,
-            None => {
+            // Only an attempt that may be cut, or that starts the call's
+            // time, needs watching.
+            None if attempts.watches(previous.is_some()) => {
                 let attempt = core::pin::pin!(op());
                 attempts.bounded(attempt, &mut previous).await
             }
+            None => op().await,
         };
         match attempts.keep(result) {
-            ControlFlow::Break(result) => return (result, attempts.report()),
+            ControlFlow::Break(result) => return result,
             ControlFlow::Continue((delay, error)) => {
                 previous = Some(error);
-                attempts.wait(delay).await;
+                let wait = attempts.wait(delay);
+                if !wait.is_over() {
+                    wait.await;
+                }
             }
         }
     }
@@ -239,7 +247,7 @@ where
 
 /// The blocking loop. A blocking attempt cannot be cut, but none starts
 /// past the deadline.
-fn run_blocking<T, E, F>(mut attempts: Attempts<'_>, mut op: F) -> (Result<T, E>, RetryReport)
+fn run_blocking<T, E, F>(attempts: &mut Attempts<'_>, mut op: F) -> Result<T, E>
 where
     E: ApiError,
     F: FnMut() -> Result<T, E>,
@@ -251,7 +259,7 @@ where
             None => op(),
         };
         match attempts.keep(result) {
-            ControlFlow::Break(result) => return (result, attempts.report()),
+            ControlFlow::Break(result) => return result,
             ControlFlow::Continue((delay, error)) => {
                 previous = Some(error);
                 attempts.wait_blocking(delay);
@@ -285,7 +293,7 @@ where
     E: ApiError,
     F: FnMut() -> Result<T, E>,
 {
-    retry_blocking_with_report(policy, op).0
+    run_blocking(&mut Attempts::blocking(policy), op)
 }
 
 /// [`retry_blocking`], also returning a [`RetryReport`].
@@ -312,7 +320,9 @@ where
     E: ApiError,
     F: FnMut() -> Result<T, E>,
 {
-    run_blocking(Attempts::blocking(policy), op)
+    let mut attempts = Attempts::blocking(policy);
+    let result = run_blocking(&mut attempts, op);
+    (result, attempts.report())
 }
 
 /// One wait between attempts; see [`Attempts::wait`].
@@ -329,6 +339,15 @@ impl Future for Wait {
             Some(sleep) => sleep.as_mut().poll(cx),
             None => Poll::Ready(()),
         }
+    }
+}
+
+impl Wait {
+    /// Whether there is nothing to wait for (a zero wait, or a skipped
+    /// one): the caller may go on without polling.
+    #[inline]
+    pub fn is_over(&self) -> bool {
+        self.0.is_none()
     }
 }
 
@@ -468,6 +487,7 @@ pub(crate) struct Next {
 /// where the policy bounds it), and `step` gives the next backoff step,
 /// jittered (`None` where the schedule has ended), asked only where the
 /// error backs off. The budget is the caller's to consult.
+#[inline]
 pub(crate) fn decide(
     policy: &RetryPolicy,
     idempotent: bool,
@@ -691,6 +711,7 @@ impl<'p> Attempts<'p> {
     }
 
     /// When the call's time is up: `max_elapsed` after its start.
+    #[inline]
     fn deadline(&self) -> Option<Instant> {
         self.started?.checked_add(self.policy.max_elapsed?)
     }
@@ -706,6 +727,18 @@ impl<'p> Attempts<'p> {
             return previous.take();
         }
         None
+    }
+
+    /// Whether the next attempt needs [`bounded`](Self::bounded): a retry
+    /// that a deadline may cut, or a first attempt that starts the call's
+    /// time. Any other can be awaited as it is.
+    #[inline]
+    pub fn watches(&self, retry: bool) -> bool {
+        if retry {
+            self.started.is_some() && self.policy.max_elapsed.is_some()
+        } else {
+            self.started.is_none() && self.counts_time()
+        }
     }
 
     /// Runs an attempt. A retry (there is a `previous` result) still
@@ -816,6 +849,7 @@ impl<'p> Attempts<'p> {
     /// The next backoff step of the policy's schedule, jittered; `None`
     /// where the schedule has ended. The step grows with failures only: a
     /// rate limit waited out in between does not lengthen the next 5xx's.
+    #[inline]
     fn step(&mut self) -> Option<Duration> {
         let policy = self.policy;
         let index = self.tally.failures;
@@ -827,17 +861,16 @@ impl<'p> Attempts<'p> {
             // and schedules are short.
             Schedule::Iter(make) => make().nth(index as usize)?.min(policy.max_delay),
         };
+        if policy.jitter == Jitter::None {
+            return Some(delay);
+        }
         let step = JitterStep {
             delay,
             base: policy.base,
             previous: self.last_delay,
             max_delay: policy.max_delay,
         };
-        let unit = match policy.jitter {
-            crate::policy::Jitter::None => 0.0,
-            _ => self.unit(),
-        };
-        Some(policy.jitter.apply(step, unit))
+        Some(policy.jitter.apply(step, self.unit()))
     }
 
     fn retrying(&self, error: &dyn ApiError, next: Next, elapsed: Duration) {
@@ -914,6 +947,7 @@ impl<'p> Attempts<'p> {
     /// timer is large, and keeping it inline would grow every retried
     /// future, the ones whose first attempt succeeds included; the box is
     /// only made when there is something to wait for.
+    #[inline]
     pub fn wait(&mut self, delay: Duration) -> Wait {
         self.waited = self.waited.saturating_add(delay);
         if delay.is_zero() || self.waiting.skips() {

@@ -335,6 +335,8 @@ type GiveUpHook = Arc<dyn Fn(&GiveUpEvent<'_>) + Send + Sync>;
 pub struct RetryPolicy {
     pub(crate) base: Duration,
     pub(crate) factor: f64,
+    /// `factor` when it is a whole number that fits a `u32`, else 0.
+    pub(crate) whole_factor: u32,
     pub(crate) max_delay: Duration,
     pub(crate) schedule: Schedule,
     pub(crate) max_retries: u32,
@@ -367,6 +369,7 @@ impl Default for RetryPolicy {
         RetryPolicy {
             base: Duration::from_secs(1),
             factor: 2.0,
+            whole_factor: 2,
             max_delay: Duration::from_secs(30),
             schedule: Schedule::Exponential,
             max_retries: 3,
@@ -527,6 +530,11 @@ impl RetryPolicy {
             factor
         } else {
             1.0
+        };
+        self.whole_factor = if self.factor.fract() == 0.0 && self.factor <= f64::from(u32::MAX) {
+            self.factor as u32
+        } else {
+            0
         };
         self
     }
@@ -838,7 +846,20 @@ impl RetryPolicy {
     }
 
     /// `base * factor^index`, capped by `max_delay`.
+    #[inline]
     pub(crate) fn exponential_step(&self, index: u32) -> Duration {
+        if self.base.is_zero() {
+            return Duration::ZERO;
+        }
+        // A whole factor (the default 2) in integers: no float on the
+        // failure path, and exact.
+        if self.whole_factor != 0 {
+            let step = self
+                .whole_factor
+                .checked_pow(index)
+                .and_then(|scale| self.base.checked_mul(scale));
+            return step.map_or(self.max_delay, |d| d.min(self.max_delay));
+        }
         let exponent = index.min(i32::MAX as u32) as i32;
         let scale = self.factor.powi(exponent);
         let secs = self.base.as_secs_f64() * scale;

@@ -111,9 +111,14 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
                     }
                     #body_stream
                 });
-                // A first attempt is never cut; a retry is raced against
-                // `max_elapsed`.
-                ::apifault::__private::Attempts::bounded(&mut #attempts, __apifault_attempt, &mut #previous).await
+                // A retry that a deadline may cut, or a first attempt that
+                // starts the call's time, is watched; any other is awaited
+                // as it is.
+                if ::apifault::__private::Attempts::watches(&#attempts, #previous.is_some()) {
+                    ::apifault::__private::Attempts::bounded(&mut #attempts, __apifault_attempt, &mut #previous).await
+                } else {
+                    __apifault_attempt.await
+                }
             }
         }
     } else {
