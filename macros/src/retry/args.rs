@@ -242,11 +242,15 @@ impl Args {
         }
         if self.policy.is_some() {
             for knob in &self.knobs {
+                let on_the_policy = if knob.key == "delays" {
+                    "make the policy with `RetryPolicy::delays(…)`".to_owned()
+                } else {
+                    format!("set it on the policy (`.{}(…)`)", knob.key)
+                };
                 cx.error_spanned_by(
                     &knob.key,
                     format!(
-                        "`{}` cannot be combined with `policy = …`: set it on the policy (`.{}(…)`), or drop `policy` and use knobs only",
-                        knob.key,
+                        "`{}` cannot be combined with `policy = …`: {on_the_policy}, or drop `policy` and use knobs only",
                         knob.key
                     ),
                 );

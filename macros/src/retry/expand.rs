@@ -194,45 +194,84 @@ fn knob_policy(args: &Args) -> TokenStream {
 }
 
 /// Whether the body could mutate what a policy expression borrows: any
-/// receiver but `&self`, any `&mut` argument, any `mut` binding.
+/// receiver but `&self`, any argument whose type holds a mutable borrow or
+/// pointer (`&mut T`, `&'a mut T`, `*mut T`, at any depth:
+/// `Option<&'a mut T>`), any `mut` binding. Read from syn's tree, so no
+/// spelling hides one; what syn does not interpret (a macro in type
+/// position) counts as mutable, which only costs a clone of the policy.
 fn may_mutate_inputs(sig: &syn::Signature) -> bool {
     sig.inputs.iter().any(|input| match input {
         FnArg::Receiver(receiver) => {
             !matches!(receiver.kind, syn::ReceiverKind::Reference(_, _, None))
                 || receiver.mutability.is_some()
         }
-        FnArg::Typed(typed) => {
-            has_mut(typed.pat.to_token_stream(), false) || has_mut(typed.ty.to_token_stream(), true)
-        }
+        FnArg::Typed(typed) => pat_binds_mut(&typed.pat) || type_borrows_mut(&typed.ty),
     })
 }
 
-/// Whether `tokens` hold a `mut` binding (a pattern) or, in a type, a
-/// mutable borrow or pointer: `&mut T`, `&'a mut T`, `*mut T`, at any
-/// depth (`Option<&'a mut T>`). Read from the tokens, not their printing,
-/// so that no spacing or lifetime hides one.
-fn has_mut(tokens: TokenStream, in_type: bool) -> bool {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    tokens.iter().enumerate().any(|(i, tt)| match tt {
-        TokenTree::Group(group) => has_mut(group.stream(), in_type),
-        TokenTree::Ident(ident) if ident == "mut" => {
-            if !in_type {
-                return true;
-            }
-            // Look back past a lifetime (`'a`) for `&` or `*`.
-            let mut back = tokens[..i].iter().rev();
-            match back.next() {
-                Some(TokenTree::Punct(p)) if matches!(p.as_char(), '&' | '*') => true,
-                Some(TokenTree::Ident(_)) => matches!(
-                    (back.next(), back.next()),
-                    (Some(TokenTree::Punct(q)), Some(TokenTree::Punct(amp)))
-                        if q.as_char() == '\'' && amp.as_char() == '&'
-                ),
-                _ => false,
-            }
+/// Whether a type holds a mutable borrow or pointer anywhere.
+fn type_borrows_mut(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(reference) => {
+            reference.mutability.is_some() || type_borrows_mut(&reference.elem)
         }
+        Type::Ptr(ptr) => {
+            matches!(ptr.mutability, syn::PointerMutability::Mut(_)) || type_borrows_mut(&ptr.elem)
+        }
+        Type::Array(array) => type_borrows_mut(&array.elem),
+        Type::Slice(slice) => type_borrows_mut(&slice.elem),
+        Type::Group(group) => type_borrows_mut(&group.elem),
+        Type::Paren(paren) => type_borrows_mut(&paren.elem),
+        Type::Tuple(tuple) => tuple.elems.iter().any(type_borrows_mut),
+        Type::Path(path) => {
+            path.qself.as_ref().is_some_and(|q| type_borrows_mut(&q.ty))
+                || path_borrows_mut(&path.path)
+        }
+        Type::ImplTrait(bounds) => bounds.bounds.iter().any(bound_borrows_mut),
+        Type::TraitObject(bounds) => bounds.bounds.iter().any(bound_borrows_mut),
+        // A function pointer's arguments borrow nothing of the caller's.
+        Type::FnPtr(_) | Type::Never(_) | Type::Infer(_) => false,
+        _ => true,
+    }
+}
+
+fn path_borrows_mut(path: &syn::Path) -> bool {
+    path.segments.iter().any(|segment| match &segment.arguments {
+        syn::PathArguments::AngleBracketed(args) => args.args.iter().any(|arg| match arg {
+            syn::GenericArgument::Type(ty) => type_borrows_mut(ty),
+            syn::GenericArgument::AssocType(assoc) => type_borrows_mut(&assoc.ty),
+            _ => false,
+        }),
+        // `Fn(&mut T)`: a closure's own arguments, not the caller's.
         _ => false,
     })
+}
+
+fn bound_borrows_mut(bound: &syn::TypeParamBound) -> bool {
+    match bound {
+        syn::TypeParamBound::Trait(bound) => path_borrows_mut(&bound.path),
+        _ => false,
+    }
+}
+
+/// Whether a pattern binds anything `mut` (`mut x`, `(a, mut b)`, `&mut x`).
+fn pat_binds_mut(pat: &syn::Pat) -> bool {
+    use syn::Pat;
+    match pat {
+        Pat::Ident(ident) => {
+            ident.mutability.is_some() || ident.subpat.as_ref().is_some_and(|(_, sub)| pat_binds_mut(sub))
+        }
+        Pat::Reference(reference) => reference.mutability.is_some() || pat_binds_mut(&reference.pat),
+        Pat::Tuple(tuple) => tuple.elems.iter().any(pat_binds_mut),
+        Pat::TupleStruct(tuple) => tuple.elems.iter().any(pat_binds_mut),
+        Pat::Slice(slice) => slice.elems.iter().any(pat_binds_mut),
+        Pat::Struct(fields) => fields.fields.iter().any(|field| pat_binds_mut(&field.pat)),
+        Pat::Paren(paren) => pat_binds_mut(&paren.pat),
+        Pat::Or(or) => or.cases.iter().any(pat_binds_mut),
+        Pat::Type(typed) => pat_binds_mut(&typed.pat),
+        Pat::Wild(_) | Pat::Rest(_) | Pat::Lit(_) | Pat::Path(_) | Pat::Range(_) => false,
+        _ => true,
+    }
 }
 
 /// `#![...]` at the top of the body belongs to the function, not to the
@@ -310,5 +349,40 @@ pub(crate) fn return_type(sig: &syn::Signature) -> Option<&Type> {
     match &sig.output {
         ReturnType::Default => None,
         ReturnType::Type(_, ty) => Some(ty),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_mutate_inputs;
+
+    #[test]
+    fn mutable_inputs_are_found_by_structure() {
+        let cases = [
+            ("fn f(&self)", false),
+            ("fn f(&'a self)", false),
+            ("fn f(&mut self)", true),
+            ("fn f(&'a mut self)", true),
+            ("fn f(self)", true),
+            ("fn f(x: &T)", false),
+            ("fn f(x: &mut T)", true),
+            ("fn f(x: &'a mut T)", true),
+            ("fn f(x: &'a  mut T)", true),
+            ("fn f(x: Option<&'a mut T>)", true),
+            ("fn f(x: (u8, &'static mut T))", true),
+            ("fn f(x: *mut T)", true),
+            ("fn f(x: *const T)", false),
+            ("fn f(mut x: u8)", true),
+            ("fn f((a, mut b): (u8, u8))", true),
+            ("fn f((a, b): (u8, u8))", false),
+            ("fn f(x: impl Iterator<Item = &'a mut T>)", true),
+            ("fn f(x: impl Fn(&mut T))", false),
+            ("fn f(x: &dyn Fn(&mut T))", false),
+            ("fn f(mutable: &Mutex<T>, x: Vec<&'a T>)", false),
+        ];
+        for (sig, expected) in cases {
+            let sig: syn::Signature = syn::parse_str(sig).unwrap();
+            assert_eq!(may_mutate_inputs(&sig), expected, "{}", quote::quote!(#sig));
+        }
     }
 }
