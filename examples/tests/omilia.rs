@@ -672,8 +672,14 @@ async fn every_attempt_of_a_create_sends_one_key_and_the_next_create_another() {
         .expect("served");
     let client = OmiliaClient::new(format!("http://{addr}"), DEMO_API_KEY, documented_policy());
     let new = NewDialog::of("banking-ivr");
-    assert_eq!(client.create_dialog(&new).await.expect("created").id, "dlg-1");
-    assert_eq!(client.create_dialog(&new).await.expect("created").id, "dlg-2");
+    assert_eq!(
+        client.create_dialog(&new).await.expect("created").id,
+        "dlg-1"
+    );
+    assert_eq!(
+        client.create_dialog(&new).await.expect("created").id,
+        "dlg-2"
+    );
     let keys = keys.lock().unwrap().clone();
     assert_eq!(keys.len(), 6, "{keys:?}");
     assert!(keys.iter().all(|key| key.len() >= 16), "{keys:?}");

@@ -8,8 +8,7 @@ use core::time::Duration;
 
 pub use crate::engine::{Attempts, RetryResult};
 pub use crate::{
-    ApiError, FromResponse, Jitter, RateLimit, ResponseParts, Retry, RetryPolicy,
-    TransportError,
+    ApiError, FromResponse, Jitter, RateLimit, ResponseParts, Retry, RetryPolicy, TransportError,
 };
 pub use core::ops::ControlFlow;
 pub use http::{HeaderMap, HeaderName, StatusCode};

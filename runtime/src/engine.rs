@@ -453,7 +453,6 @@ impl<T, E: ApiError> RetryResult for Result<T, E> {
     }
 }
 
-
 // ---------------------------------------------------------------------------
 // The decision.
 
@@ -780,8 +779,9 @@ impl<'p> Attempts<'p> {
     }
 
     fn elapsed_since_start(&self, now: Instant) -> Duration {
-        self.started
-            .map_or(Duration::ZERO, |started| now.saturating_duration_since(started))
+        self.started.map_or(Duration::ZERO, |started| {
+            now.saturating_duration_since(started)
+        })
     }
 
     /// A wait of `duration` on the policy's clock (async).

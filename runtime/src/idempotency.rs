@@ -83,7 +83,9 @@ impl fmt::Display for IdempotencyKey {
 
 impl fmt::Debug for IdempotencyKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("IdempotencyKey").field(&self.as_str()).finish()
+        f.debug_tuple("IdempotencyKey")
+            .field(&self.as_str())
+            .finish()
     }
 }
 
@@ -143,7 +145,8 @@ mod tests {
 
     #[test]
     fn keys_of_one_process_never_repeat() {
-        let keys: std::collections::HashSet<_> = (0..10_000).map(|_| IdempotencyKey::new()).collect();
+        let keys: std::collections::HashSet<_> =
+            (0..10_000).map(|_| IdempotencyKey::new()).collect();
         assert_eq!(keys.len(), 10_000);
     }
 

@@ -273,8 +273,8 @@ mod clock;
 mod engine;
 mod error;
 pub mod headers;
-mod idempotency;
 pub mod hints;
+mod idempotency;
 mod policy;
 pub mod recipes;
 

@@ -838,7 +838,9 @@ impl RetryPolicy {
         let index = retry.saturating_sub(1);
         match &self.schedule {
             Schedule::Exponential => self.exponential_step(index),
-            Schedule::Delays(delays) => delay_at(delays, index).map_or(Duration::ZERO, |d| d.min(self.max_delay)),
+            Schedule::Delays(delays) => {
+                delay_at(delays, index).map_or(Duration::ZERO, |d| d.min(self.max_delay))
+            }
             Schedule::Iter(steps) => steps()
                 .nth(index as usize)
                 .map_or(Duration::ZERO, |d| d.min(self.max_delay)),

@@ -56,12 +56,42 @@ fn duration_max_with_a_unit_of_one_does_not_panic() {
     let max = Duration::MAX;
     for jitter in VARIANTS {
         for unit in [1.0, 0.999_999_999_999, 0.5, 0.0, f64::NAN] {
-            let wait = jitter.apply(JitterStep { delay: max, base: max, previous: max, max_delay: max }, unit);
+            let wait = jitter.apply(
+                JitterStep {
+                    delay: max,
+                    base: max,
+                    previous: max,
+                    max_delay: max,
+                },
+                unit,
+            );
             assert_within(jitter, wait, max, max, max);
         }
     }
-    assert_eq!(Jitter::Full.apply(JitterStep { delay: max, base: max, previous: max, max_delay: max }, 1.0), max);
-    assert_eq!(Jitter::Decorrelated.apply(JitterStep { delay: max, base: max, previous: max, max_delay: max }, 1.0), max);
+    assert_eq!(
+        Jitter::Full.apply(
+            JitterStep {
+                delay: max,
+                base: max,
+                previous: max,
+                max_delay: max
+            },
+            1.0
+        ),
+        max
+    );
+    assert_eq!(
+        Jitter::Decorrelated.apply(
+            JitterStep {
+                delay: max,
+                base: max,
+                previous: max,
+                max_delay: max
+            },
+            1.0
+        ),
+        max
+    );
 }
 
 proptest! {

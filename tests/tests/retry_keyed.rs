@@ -8,7 +8,9 @@ use apifault_tests::{FlakyError, Script};
 
 /// A POST the server may have applied when it answers 500.
 fn not_idempotent() -> RetryPolicy {
-    RetryPolicy::default().idempotent(false).jitter(apifault::Jitter::None)
+    RetryPolicy::default()
+        .idempotent(false)
+        .jitter(apifault::Jitter::None)
 }
 
 #[tokio::test(start_paused = true)]
@@ -23,7 +25,11 @@ async fn every_attempt_of_one_call_sends_the_same_key_and_calls_differ() {
             async move { outcome }
         })
         .await;
-        assert_eq!(result.unwrap(), 3, "a 500 is resent because the key goes with it");
+        assert_eq!(
+            result.unwrap(),
+            3,
+            "a 500 is resent because the key goes with it"
+        );
     }
     let sent = sent.into_inner().unwrap();
     assert_eq!(sent.len(), 6);

@@ -37,29 +37,50 @@ fn delays_are_waited_as_written_and_the_last_repeats() {
     for (retries, expected) in cases {
         let policy = RetryPolicy::delays([secs(2), secs(4), secs(16)]).max_retries(retries);
         let (sleeps, stop) = waits(policy, unavailable());
-        assert_eq!(sleeps, expected.iter().copied().map(secs).collect::<Vec<_>>());
+        assert_eq!(
+            sleeps,
+            expected.iter().copied().map(secs).collect::<Vec<_>>()
+        );
         assert_eq!(stop, StopReason::MaxRetries);
     }
 }
 
 #[test]
 fn delays_keep_max_delay_and_jitter_when_asked() {
-    let capped = RetryPolicy::delays([secs(2), secs(40)]).max_delay(secs(30)).max_retries(3);
-    assert_eq!(waits(capped, unavailable()).0, [secs(2), secs(30), secs(30)]);
+    let capped = RetryPolicy::delays([secs(2), secs(40)])
+        .max_delay(secs(30))
+        .max_retries(3);
+    assert_eq!(
+        waits(capped, unavailable()).0,
+        [secs(2), secs(30), secs(30)]
+    );
 
-    let jittered = RetryPolicy::delays([secs(10)]).jitter(Jitter::Full).max_retries(50);
+    let jittered = RetryPolicy::delays([secs(10)])
+        .jitter(Jitter::Full)
+        .max_retries(50);
     let (sleeps, _) = waits(jittered, unavailable());
     assert_eq!(sleeps.len(), 50);
     assert!(sleeps.iter().all(|wait| *wait <= secs(10)));
-    assert!(sleeps.iter().any(|wait| *wait < secs(10)), "full jitter draws below the step");
+    assert!(
+        sleeps.iter().any(|wait| *wait < secs(10)),
+        "full jitter draws below the step"
+    );
 }
 
 #[test]
 fn an_empty_schedule_retries_no_failure_but_still_waits_out_rate_limits() {
     let empty = || RetryPolicy::delays([]).max_server_waits(2);
-    assert_eq!(waits(empty(), unavailable()), (vec![], StopReason::MaxRetries));
-    let limited = FlakyError::RateLimited { wait: Some(secs(7)) };
-    assert_eq!(waits(empty(), limited), (vec![secs(7), secs(7)], StopReason::MaxServerWaits));
+    assert_eq!(
+        waits(empty(), unavailable()),
+        (vec![], StopReason::MaxRetries)
+    );
+    let limited = FlakyError::RateLimited {
+        wait: Some(secs(7)),
+    };
+    assert_eq!(
+        waits(empty(), limited),
+        (vec![secs(7), secs(7)], StopReason::MaxServerWaits)
+    );
 }
 
 #[test]
@@ -68,7 +89,9 @@ fn a_server_hint_longer_than_the_step_is_waited() {
     let policy = RetryPolicy::delays([secs(2), secs(4)]).max_retries(2);
     let script = Script::new([
         FlakyError::RateLimited { wait: None },
-        FlakyError::RateLimited { wait: Some(secs(9)) },
+        FlakyError::RateLimited {
+            wait: Some(secs(9)),
+        },
         FlakyError::RateLimited { wait: None },
     ]);
     let clock = ManualClock::new();
@@ -87,10 +110,17 @@ fn any_iterator_is_a_backoff_and_each_call_gets_its_own() {
     for _ in 0..2 {
         let (sleeps, stop) = waits(policy.clone(), unavailable());
         assert_eq!(sleeps, [100, 200, 300].map(Duration::from_millis));
-        assert_eq!(stop, StopReason::MaxRetries, "the schedule's end stops the retries");
+        assert_eq!(
+            stop,
+            StopReason::MaxRetries,
+            "the schedule's end stops the retries"
+        );
     }
     let bounded = policy.max_retries(2);
-    assert_eq!(waits(bounded, unavailable()).0, [100, 200].map(Duration::from_millis));
+    assert_eq!(
+        waits(bounded, unavailable()).0,
+        [100, 200].map(Duration::from_millis)
+    );
 }
 
 #[test]

@@ -114,6 +114,11 @@ impl Args {
             }
             "delays" => {
                 let value = meta.value()?;
+                if !value.peek(syn::token::Bracket) {
+                    return Err(value.error(
+                        "expected a list of durations in brackets, like `delays = [\"2s\", \"4s\", \"16s\"]`",
+                    ));
+                }
                 let content;
                 let brackets = syn::bracketed!(content in value);
                 let list = content
@@ -230,7 +235,11 @@ impl Args {
         // `delays` is the whole schedule: the exponential one's knobs have
         // nothing to shape.
         if self.knobs.iter().any(|k| k.key == "delays") {
-            for knob in self.knobs.iter().filter(|k| k.key == "base" || k.key == "factor") {
+            for knob in self
+                .knobs
+                .iter()
+                .filter(|k| k.key == "base" || k.key == "factor")
+            {
                 cx.error_spanned_by(
                     &knob.key,
                     format!(

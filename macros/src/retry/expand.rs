@@ -62,7 +62,9 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
     };
     // A call that sends its idempotency key is safe to resend.
     let idempotent = if args.idempotency_key.is_some() {
-        quote!(::core::option::Option::<::core::primitive::bool>::Some(true))
+        quote!(::core::option::Option::<::core::primitive::bool>::Some(
+            true
+        ))
     } else {
         idempotent
     };
@@ -72,7 +74,14 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
         }
         None => TokenStream::new(),
     };
-    let constructor = Ident::new(if asynchronous { "asynchronous" } else { "blocking" }, mixed);
+    let constructor = Ident::new(
+        if asynchronous {
+            "asynchronous"
+        } else {
+            "blocking"
+        },
+        mixed,
+    );
     let fake_ret = replace_impl_trait(ret);
     // Spanned on the return type, so that "not `Result<_, E: ApiError>`"
     // points there.
@@ -187,9 +196,9 @@ fn knob_policy(args: &Args) -> TokenStream {
         )),
         _ => None,
     });
-    let start = start.unwrap_or_else(
-        || quote!(<::apifault::__private::RetryPolicy as ::core::default::Default>::default()),
-    );
+    let start = start.unwrap_or_else(|| {
+        quote!(<::apifault::__private::RetryPolicy as ::core::default::Default>::default())
+    });
     quote!(#start #(#setters)*)
 }
 
@@ -236,15 +245,17 @@ fn type_borrows_mut(ty: &Type) -> bool {
 }
 
 fn path_borrows_mut(path: &syn::Path) -> bool {
-    path.segments.iter().any(|segment| match &segment.arguments {
-        syn::PathArguments::AngleBracketed(args) => args.args.iter().any(|arg| match arg {
-            syn::GenericArgument::Type(ty) => type_borrows_mut(ty),
-            syn::GenericArgument::AssocType(assoc) => type_borrows_mut(&assoc.ty),
+    path.segments
+        .iter()
+        .any(|segment| match &segment.arguments {
+            syn::PathArguments::AngleBracketed(args) => args.args.iter().any(|arg| match arg {
+                syn::GenericArgument::Type(ty) => type_borrows_mut(ty),
+                syn::GenericArgument::AssocType(assoc) => type_borrows_mut(&assoc.ty),
+                _ => false,
+            }),
+            // `Fn(&mut T)`: a closure's own arguments, not the caller's.
             _ => false,
-        }),
-        // `Fn(&mut T)`: a closure's own arguments, not the caller's.
-        _ => false,
-    })
+        })
 }
 
 fn bound_borrows_mut(bound: &syn::TypeParamBound) -> bool {
@@ -259,9 +270,15 @@ fn pat_binds_mut(pat: &syn::Pat) -> bool {
     use syn::Pat;
     match pat {
         Pat::Ident(ident) => {
-            ident.mutability.is_some() || ident.subpat.as_ref().is_some_and(|(_, sub)| pat_binds_mut(sub))
+            ident.mutability.is_some()
+                || ident
+                    .subpat
+                    .as_ref()
+                    .is_some_and(|(_, sub)| pat_binds_mut(sub))
         }
-        Pat::Reference(reference) => reference.mutability.is_some() || pat_binds_mut(&reference.pat),
+        Pat::Reference(reference) => {
+            reference.mutability.is_some() || pat_binds_mut(&reference.pat)
+        }
         Pat::Tuple(tuple) => tuple.elems.iter().any(pat_binds_mut),
         Pat::TupleStruct(tuple) => tuple.elems.iter().any(pat_binds_mut),
         Pat::Slice(slice) => slice.elems.iter().any(pat_binds_mut),
