@@ -653,7 +653,7 @@ async fn every_attempt_of_a_create_sends_one_key_and_the_next_create_another() {
                     .to_owned();
                 let mut keys = keys.lock().unwrap();
                 keys.push(key);
-                if keys.len() % 3 != 0 {
+                if !keys.len().is_multiple_of(3) {
                     let body = serde_json::json!({ "code": "INTERNAL", "message": "try again" });
                     (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
                 } else {
