@@ -28,12 +28,18 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
     let delay = Ident::new("__apifault_delay", mixed);
     let previous = Ident::new("__apifault_previous", mixed);
 
-    let idempotent = match &args.idempotent {
-        // Spanned on the expression, so that a non-`bool` is reported there.
-        Some((_, expr)) => {
-            quote_spanned!(expr.span()=> ::core::option::Option::<::core::primitive::bool>::Some(#expr))
-        }
-        None => quote!(::core::option::Option::None),
+    // `.idempotent(…)` only where the call says: a call that sends its
+    // idempotency key is safe to resend; else `idempotent = EXPR`, spanned
+    // on the expression, so that a non-`bool` is reported there.
+    let idempotent = match (&args.idempotency_key, &args.idempotent) {
+        (Some(_), Some((_, expr))) => quote_spanned!(expr.span()=>
+            .idempotent(::core::option::Option::Some({ let _: ::core::primitive::bool = #expr; true }))
+        ),
+        (Some(_), None) => quote!(.idempotent(::core::option::Option::Some(true))),
+        (None, Some((_, expr))) => quote_spanned!(expr.span()=>
+            .idempotent(::core::option::Option::<::core::primitive::bool>::Some(#expr))
+        ),
+        (None, None) => TokenStream::new(),
     };
     // `policy` holds the policy (owned or borrowed), `policy_ref` is a
     // `&RetryPolicy` to it: `Borrow` takes a `RetryPolicy`, a
@@ -59,14 +65,6 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
             }
         }
         None => (knob_policy(args), quote_spanned!(mixed=> &#policy)),
-    };
-    // A call that sends its idempotency key is safe to resend.
-    let idempotent = if args.idempotency_key.is_some() {
-        quote!(::core::option::Option::<::core::primitive::bool>::Some(
-            true
-        ))
-    } else {
-        idempotent
     };
     let key_binding = match &args.idempotency_key {
         Some((_, name)) => {
@@ -159,8 +157,7 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
             #(#inner_attrs)*
             let #policy = #policy_expr;
             #key_binding
-            let mut #attempts = ::apifault::__private::Attempts::#constructor(#policy_ref)
-                .idempotent(#idempotent);
+            let mut #attempts = ::apifault::__private::Attempts::#constructor(#policy_ref) #idempotent;
             #keep_previous
             loop {
                 let #result = #attempt;
