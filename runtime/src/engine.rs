@@ -849,7 +849,7 @@ impl<'p> Attempts<'p> {
     /// The next backoff step of the policy's schedule, jittered; `None`
     /// where the schedule has ended. The step grows with failures only: a
     /// rate limit waited out in between does not lengthen the next 5xx's.
-    #[inline]
+    #[inline(always)]
     fn step(&mut self) -> Option<Duration> {
         let policy = self.policy;
         let index = self.tally.failures;
@@ -894,6 +894,7 @@ impl<'p> Attempts<'p> {
         }
     }
 
+    #[inline(never)]
     fn give_up(&self, error: &dyn ApiError, stop: StopReason) {
         let status = error.status().map_or(0, |s| s.as_u16());
         if stop.exhausted() {
