@@ -635,7 +635,7 @@ impl<'p> Attempts<'p> {
     }
 
     /// Reads the start now and pays into the budget.
-    #[cold]
+    #[inline]
     fn begin(&mut self) {
         let now = self.now();
         self.started = Some(now);
@@ -809,7 +809,6 @@ impl<'p> Attempts<'p> {
 
     /// After a failed attempt: [`decide`], then the budget, the log line
     /// and the hooks. The wait, or `None` to stop.
-    #[cold]
     fn on_error(&mut self, error: &dyn ApiError) -> Option<Duration> {
         let (now, elapsed) = if self.needs_clock() {
             let now = self.now();
