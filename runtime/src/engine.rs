@@ -480,56 +480,81 @@ pub(crate) struct Next {
     pub(crate) server_wait: bool,
 }
 
+/// What a failed attempt's error says, as the decision reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Answer {
+    pub(crate) retry: Retry,
+    /// The server's wait hint.
+    pub(crate) hint: Option<Duration>,
+    /// The call may be sent again: it is idempotent (or sends its key), or
+    /// the error is [`safe_to_resend`](ApiError::safe_to_resend).
+    pub(crate) resendable: bool,
+}
+
+impl Answer {
+    #[inline]
+    pub(crate) fn of(error: &dyn ApiError, idempotent: bool) -> Self {
+        Answer {
+            retry: error.retry(),
+            hint: error.retry_after(),
+            resendable: idempotent || error.safe_to_resend(),
+        }
+    }
+
+    /// Whether the error can be retried at all.
+    fn retryable(self) -> bool {
+        self.retry != Retry::Never && self.resendable
+    }
+
+    /// A wait the server asked for on an `After` error (a rate limit): not
+    /// a failure, so counted and bounded apart, and waiting out a 429 uses
+    /// up none of the retries a 5xx gets.
+    fn server_wait(self) -> bool {
+        self.retry == Retry::After && self.hint.is_some()
+    }
+}
+
 /// The decision after a failed attempt: the wait before the next attempt
-/// and why, or why to stop. Pure: it reads the policy, the error's answers
+/// and why, or why to stop. Pure: it reads the policy, the error's answer
 /// and the call's counts; `elapsed` is the call's time so far (read only
-/// where the policy bounds it), and `step` gives the next backoff step,
-/// jittered (`None` where the schedule has ended), asked only where the
-/// error backs off. The budget is the caller's to consult.
+/// where the policy bounds it), and `step` the next backoff step, jittered
+/// (`None` where the schedule has ended; only read where the error backs
+/// off). The budget is the caller's to consult.
 #[inline]
 pub(crate) fn decide(
     policy: &RetryPolicy,
-    idempotent: bool,
-    error: &dyn ApiError,
+    answer: Answer,
     tally: Tally,
     elapsed: Duration,
-    step: impl FnOnce() -> Option<Duration>,
+    step: Option<Duration>,
 ) -> Result<Next, StopReason> {
-    let retry = error.retry();
-    if retry == Retry::Never {
+    if answer.retry == Retry::Never {
         return Err(StopReason::NotRetryable);
     }
-    if !idempotent && !error.safe_to_resend() {
+    if !answer.resendable {
         return Err(StopReason::NotSafeToResend);
     }
-    let hint = error.retry_after();
-    // A wait the server asked for on an `After` error (a rate limit) is not
-    // a failure: counted and bounded apart, so waiting out a 429 uses up
-    // none of the retries a 5xx gets. `max_elapsed` below bounds both.
-    let server_wait = retry == Retry::After && hint.is_some();
+    let server_wait = answer.server_wait();
     if server_wait && tally.server_waits >= policy.max_server_waits {
         return Err(StopReason::MaxServerWaits);
     }
     if !server_wait && tally.failures >= policy.max_retries {
         return Err(StopReason::MaxRetries);
     }
-    if let Some(hint) = hint
+    if let Some(hint) = answer.hint
         && hint > policy.max_server_wait
     {
         return Err(StopReason::ServerWaitTooLong { asked: hint });
     }
-    let (delay, reason) = match hint {
+    let (delay, reason) = match (answer.hint, step) {
         // The hint is waited exactly: jitter could only add to it, and so
         // change whether a deadline allows the retry.
-        Some(hint) if server_wait => (hint, Retry::After),
+        (Some(hint), _) if server_wait => (hint, Retry::After),
         // A hint on a `Backoff` error (a 503 with `Retry-After`) is the
         // least wait.
-        Some(hint) => match step() {
-            Some(step) if step > hint => (step, Retry::Backoff),
-            Some(_) => (hint, Retry::After),
-            None => return Err(StopReason::MaxRetries),
-        },
-        None => (step().ok_or(StopReason::MaxRetries)?, Retry::Backoff),
+        (Some(hint), Some(step)) if hint >= step => (hint, Retry::After),
+        (_, Some(step)) => (step, Retry::Backoff),
+        (_, None) => return Err(StopReason::MaxRetries),
     };
     if policy
         .max_elapsed
@@ -818,8 +843,15 @@ impl<'p> Attempts<'p> {
             (None, Duration::ZERO)
         };
         let policy = self.policy;
-        let (idempotent, tally) = (self.idempotent, self.tally);
-        let mut next = decide(policy, idempotent, error, tally, elapsed, || self.step());
+        let answer = Answer::of(error, self.idempotent);
+        // The next backoff step is drawn here, where the error backs off,
+        // so that the decision stays pure.
+        let step = if answer.retryable() && !answer.server_wait() {
+            self.step()
+        } else {
+            None
+        };
+        let mut next = decide(policy, answer, self.tally, elapsed, step);
         if let (Ok(_), Some(budget)) = (&next, &policy.budget)
             && !budget.withdraw(now.unwrap_or_else(|| self.now()))
         {
