@@ -55,9 +55,7 @@
 //! and the policy backs off from 1 s, doubling, four retries, with equal
 //! jitter (each wait between half and all of 1 s, 2 s, 4 s, 8 s).
 
-use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
-use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -314,16 +312,6 @@ pub fn documented_policy() -> RetryPolicy {
         .max_elapsed(Duration::from_secs(60))
 }
 
-/// A fresh idempotency key: random, and unique within the process.
-#[must_use]
-pub fn idempotency_key() -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    // Each `RandomState` is seeded afresh, so the hash is a random number.
-    let random = RandomState::new().hash_one(n);
-    format!("{random:016x}-{n:08x}")
-}
-
 /// A client of the Omilia API.
 #[derive(Clone, Debug)]
 pub struct OmiliaClient {
@@ -352,11 +340,13 @@ impl OmiliaClient {
             .header(API_KEY_HEADER, &self.api_key)
     }
 
-    /// `POST /dialogs` (201), under a key chosen for this call: every
-    /// retry of it sends the same key.
+    /// `POST /dialogs` (201), under a key chosen for this call
+    /// ([`apifault::IdempotencyKey`]): every retry of it sends the same
+    /// key, which makes it safe to resend (see below), and the next call
+    /// another.
+    #[apifault::retry(policy = &self.policy, idempotency_key = key)]
     pub async fn create_dialog(&self, new: &NewDialog) -> Result<Dialog, OmiliaError> {
-        let key = idempotency_key();
-        self.create_dialog_with_key(new, &key).await
+        self.post_dialog(new, key.as_str()).await
     }
 
     /// `POST /dialogs` (201) under the caller's idempotency `key`, for a
@@ -374,6 +364,11 @@ impl OmiliaClient {
         new: &NewDialog,
         key: &str,
     ) -> Result<Dialog, OmiliaError> {
+        self.post_dialog(new, key).await
+    }
+
+    /// One `POST /dialogs` under `key`.
+    async fn post_dialog(&self, new: &NewDialog, key: &str) -> Result<Dialog, OmiliaError> {
         let response = self
             .request(reqwest::Method::POST, "/dialogs")
             .header(IDEMPOTENCY_KEY_HEADER, key)

@@ -278,7 +278,7 @@ async fn a_429_reset_beyond_the_policy_cap_gives_up_at_once() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn five_hundreds_back_off_2_4_8_16_then_give_up() {
+async fn five_hundreds_back_off_2_4_16_16_then_give_up() {
     let (client, api) = setup().await;
     api.emulator
         .script("GET /titles/{id}", [500, 502, 503, 504, 500].map(server));
@@ -288,7 +288,8 @@ async fn five_hundreds_back_off_2_4_8_16_then_give_up() {
         matches!(&e, OnDemandError::Server { status, request_id: Some(id) } if status.as_u16() == 500 && id == "r500"),
         "{e:?}"
     );
-    assert_eq!(started.elapsed(), secs(2 + 4 + 8 + 16));
+    // The page's 2, 4, 16 s, the last repeating.
+    assert_eq!(started.elapsed(), secs(2 + 4 + 16 + 16));
     assert_eq!(
         statuses(&api),
         [500, 502, 503, 504, 500],
@@ -420,7 +421,7 @@ async fn a_sequence_of_dependent_calls_stops_at_the_first_error_and_notifies() {
         0,
         "the sequence stopped"
     );
-    assert_eq!(started.elapsed(), secs(30));
+    assert_eq!(started.elapsed(), secs(2 + 4 + 16 + 16));
     assert_eq!(
         notified.load(Ordering::SeqCst),
         1,
@@ -648,7 +649,7 @@ async fn rate_limits_use_up_none_of_the_four_retries() {
     assert_eq!(statuses(&api), [429, 500, 429, 502, 503, 429, 504, 200]);
     assert_eq!(
         started.elapsed(),
-        secs(200 + 2 + 200 + 4 + 8 + 10 + 16),
+        secs(200 + 2 + 200 + 4 + 16 + 10 + 16),
         "resets exactly, and the 5xx backoff grows with 5xx only"
     );
 }
@@ -717,7 +718,7 @@ async fn the_bebanjo_emulator_sends_no_ratelimit_headers() {
 async fn one_client_works_with_and_without_ratelimit_headers() {
     for (bebanjo, waits) in [
         (false, vec![secs(10)]),
-        (true, vec![secs(2), secs(4), secs(8)]),
+        (true, vec![secs(2), secs(4), secs(16)]),
     ] {
         let (base, api) = if bebanjo {
             start_bebanjo().await.unwrap()
@@ -735,7 +736,8 @@ async fn one_client_works_with_and_without_ratelimit_headers() {
         }
         // Mediagenix: the 429 says when the window resets, and the client
         // waits exactly that. BeBanjo: nothing says it, so the client backs
-        // off until the window has reset (2 + 4 + 8 s > 10 s).
+        // off on the page's schedule until the window has reset
+        // (2 + 4 + 16 s > 10 s).
         assert_eq!(recorder.take(), waits, "bebanjo: {bebanjo}");
         let seen = statuses(&api);
         assert_eq!(seen.first(), Some(&200));

@@ -635,3 +635,55 @@ async fn dependent_calls_stop_at_the_first_error() {
         assert_eq!(h.api.dialogs().len(), usize::from(created && !deleted));
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn every_attempt_of_a_create_sends_one_key_and_the_next_create_another() {
+    // A one-route server that records each request's key and fails the
+    // first two of every three with a 500 (which may have been applied).
+    let keys = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let app = axum::Router::new().route(
+        "/dialogs",
+        axum::routing::post({
+            let keys = Arc::clone(&keys);
+            move |headers: axum::http::HeaderMap| async move {
+                let key = headers
+                    .get("idempotency-key")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                let mut keys = keys.lock().unwrap();
+                keys.push(key);
+                if !keys.len().is_multiple_of(3) {
+                    let body = serde_json::json!({ "code": "INTERNAL", "message": "try again" });
+                    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+                } else {
+                    let dialog = Dialog {
+                        id: format!("dlg-{}", keys.len() / 3),
+                        app_id: "banking-ivr".into(),
+                        language: None,
+                    };
+                    (StatusCode::CREATED, axum::Json(dialog)).into_response()
+                }
+            }
+        }),
+    );
+    let addr = apifault_examples::emulator::serve(app)
+        .await
+        .expect("served");
+    let client = OmiliaClient::new(format!("http://{addr}"), DEMO_API_KEY, documented_policy());
+    let new = NewDialog::of("banking-ivr");
+    assert_eq!(
+        client.create_dialog(&new).await.expect("created").id,
+        "dlg-1"
+    );
+    assert_eq!(
+        client.create_dialog(&new).await.expect("created").id,
+        "dlg-2"
+    );
+    let keys = keys.lock().unwrap().clone();
+    assert_eq!(keys.len(), 6, "{keys:?}");
+    assert!(keys.iter().all(|key| key.len() >= 16), "{keys:?}");
+    assert!(keys[..3].iter().all(|key| *key == keys[0]), "{keys:?}");
+    assert!(keys[3..].iter().all(|key| *key == keys[3]), "{keys:?}");
+    assert_ne!(keys[0], keys[3]);
+}

@@ -8,8 +8,7 @@ use core::time::Duration;
 
 pub use crate::engine::{Attempts, RetryResult};
 pub use crate::{
-    ApiError, AsPolicy, FromResponse, Jitter, RateLimit, ResponseParts, Retry, RetryPolicy,
-    TransportError,
+    ApiError, FromResponse, Jitter, RateLimit, ResponseParts, Retry, RetryPolicy, TransportError,
 };
 pub use core::ops::ControlFlow;
 pub use http::{HeaderMap, HeaderName, StatusCode};
@@ -540,3 +539,5 @@ pub const fn assert_xml_body<T: DeserializeOwned + XmlFeature>() {}
 
 #[cfg(feature = "axum")]
 pub use crate::http_axum::{XmlProbe, XmlViaOpaque, XmlViaRaw, XmlViaSerialize};
+// What `#[apifault::retry]` expands to names besides the engine's state.
+pub use crate::IdempotencyKey;

@@ -177,6 +177,37 @@ impl Clock for ManualClock {
     }
 }
 
+/// Whether one call's waits are real or skipped: the test switch
+/// ([`instant_retries`](crate::testing::instant_retries)) as a clock that
+/// reads the time as the call's clock does and never waits. It is chosen
+/// once per call, at its first wait that is not zero, so that neither the
+/// path where the first attempt succeeds nor any later wait reads the
+/// switch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Waiting {
+    /// No wait yet.
+    Unchosen,
+    /// Waits on the policy's clock, or the default one.
+    Real,
+    /// The switch was on at the first wait: every wait of the call is
+    /// counted and reported, and skipped.
+    Skipped,
+}
+
+impl Waiting {
+    /// Whether to skip this wait, choosing at the first.
+    pub(crate) fn skips(&mut self) -> bool {
+        if *self == Waiting::Unchosen {
+            *self = if crate::testing::instant_retries_active() {
+                Waiting::Skipped
+            } else {
+                Waiting::Real
+            };
+        }
+        *self == Waiting::Skipped
+    }
+}
+
 /// The clock used when a policy names none.
 pub(crate) mod default {
     use core::time::Duration;

@@ -196,6 +196,48 @@
 //!   returned (a first attempt is never cut);
 //! - a shared [`RetryBudget`] bounds the whole.
 //!
+//! ## Exact schedules and idempotency keys
+//!
+//! A vendor's written schedule is used as written:
+//! [`RetryPolicy::delays`]`([2s, 4s, 16s])` waits 2 s, 4 s, then 16 s for
+//! every later retry (the last delay repeats; `max_retries` still bounds
+//! the count), with no jitter and no cap unless asked; any iterator of
+//! delays is a backoff too ([`RetryPolicy::backoff_with`], a fresh iterator
+//! per call). In the attribute: `delays = ["2s", "4s", "16s"]`.
+//!
+//! A call that sends an idempotency key asks for one per logical call, the
+//! same on every attempt: [`retry_keyed`] hands it to each attempt, and
+//! `#[apifault::retry(idempotency_key = key)]` binds `key:`
+//! [`IdempotencyKey`] in the body. Such a call is safe to resend, so it is
+//! retried even under `idempotent = false` (see [`recipes`] for Stripe's
+//! `Idempotency-Key`).
+//!
+//! ```
+//! use apifault::{ApiError, ManualClock, RetryPolicy};
+//! use std::time::Duration;
+//!
+//! #[derive(Debug, ApiError)]
+//! enum E {
+//!     #[api(status = 500)]
+//!     Internal,
+//! }
+//!
+//! let s = Duration::from_secs;
+//! let clock = ManualClock::new();
+//! let policy = RetryPolicy::delays([s(2), s(4), s(16)])
+//!     .max_retries(4)
+//!     .idempotent(false)
+//!     .clock(clock.clone());
+//! let mut keys = Vec::new();
+//! let result = apifault::retry_keyed_blocking(&policy, |key| {
+//!     keys.push(key);
+//!     Err::<(), _>(E::Internal) // sent with `Idempotency-Key: {key}`
+//! });
+//! assert!(result.is_err());
+//! assert_eq!(clock.sleeps(), [s(2), s(4), s(16), s(16)]);
+//! assert!(keys.iter().all(|key| *key == keys[0]));
+//! ```
+//!
 //! Every retry emits an INFO `tracing` event (target `apifault`: attempt,
 //! delay, reason, status, request id) and calls the policy's `on_retry`
 //! hook; giving up after a limit emits a WARN event, stopping on an error
@@ -288,6 +330,7 @@ mod engine;
 mod error;
 pub mod headers;
 pub mod hints;
+mod idempotency;
 mod policy;
 pub mod recipes;
 
@@ -324,15 +367,15 @@ pub mod __private;
 pub use budget::{BudgetStore, LocalBudget, RetryBudget};
 pub use clock::{Clock, ManualClock, Sleep};
 pub use engine::{
-    RetryReport, retry, retry_blocking, retry_blocking_with_report, retry_with_report,
+    RetryReport, retry, retry_blocking, retry_blocking_with_report, retry_keyed,
+    retry_keyed_blocking, retry_with_report,
 };
 pub use error::{ApiError, Retry, TransportError};
 pub use headers::RateLimit;
-pub use policy::{AsPolicy, GiveUpEvent, Jitter, RetryEvent, RetryPolicy, StopReason};
+pub use idempotency::IdempotencyKey;
+pub use policy::{GiveUpEvent, Jitter, JitterStep, RetryEvent, RetryPolicy, StopReason};
 pub use response::{FromResponse, ResponseParts, Success};
-pub use throttle::{
-    DEFAULT_MAX_WAIT, LocalThrottle, RemoteReservation, Throttle, ThrottlePermit, ThrottleStore,
-};
+pub use throttle::{LocalThrottle, RemoteReservation, Throttle, ThrottlePermit, ThrottleStore};
 
 /// Derives [`ApiError`] (and [`FromResponse`] when the enum has an
 /// `#[api(other)]` variant); see the [crate documentation](crate) for the
@@ -362,15 +405,18 @@ pub use apifault_macros::ApiError;
 ///
 /// | argument | meaning |
 /// |---|---|
-/// | `policy = EXPR` | a [`RetryPolicy`] or `&RetryPolicy`, evaluated once per call (may use `self` and the arguments) |
+/// | `policy = EXPR` | a [`RetryPolicy`], `&RetryPolicy` or `Arc<RetryPolicy>` (anything that is [`Borrow<RetryPolicy>`](core::borrow::Borrow)), evaluated once per call (may use `self` and the arguments) |
 /// | `max_retries = 4` | [`RetryPolicy::max_retries`] |
 /// | `base = "2s"`, `max_delay = "30s"`, `max_elapsed = "2m"`, `max_server_wait = "5m"` | durations as `"250ms"`, `"2s"`, `"1m"`, `"1h"`, checked at compile time |
 /// | `factor = 2.0` | [`RetryPolicy::factor`] |
+/// | `delays = ["2s", "4s", "16s"]` | [`RetryPolicy::delays`]: a written schedule, the last delay repeating (not with `base` or `factor`) |
 /// | `jitter = "none" \| "full" \| "equal" \| "decorrelated"` | [`Jitter`] |
 /// | `idempotent = false` | retry only errors that are [`ApiError::safe_to_resend`]: nothing the API may have applied is sent twice |
+/// | `idempotency_key = key` | binds `key:` [`IdempotencyKey`] in the body, one per call and the same on every attempt; the call is then safe to resend (retried whatever `idempotent` says) |
 ///
-/// Knobs start from [`RetryPolicy::default`]; `policy` and knobs do not mix
-/// (but `idempotent` goes with either).
+/// Knobs start from [`RetryPolicy::default`] (or [`RetryPolicy::delays`]
+/// with `delays`); `policy` and knobs do not mix (but `idempotent` and
+/// `idempotency_key` go with either).
 ///
 /// ```
 /// use apifault::{ApiError, RetryPolicy};

@@ -43,35 +43,64 @@ pub enum Jitter {
     Decorrelated,
 }
 
+/// The inputs of one jitter draw: [`Jitter::apply`]'s named arguments.
+///
+/// ```
+/// use apifault::JitterStep;
+/// use std::time::Duration;
+///
+/// let step = JitterStep {
+///     delay: Duration::from_secs(8),
+///     base: Duration::from_secs(1),
+///     previous: Duration::from_secs(4),
+///     max_delay: Duration::from_secs(60),
+/// };
+/// assert_eq!(apifault::Jitter::None.apply(step, 0.7), step.delay);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct JitterStep {
+    /// The backoff delay for this retry, already capped by `max_delay`.
+    pub delay: Duration,
+    /// The policy's first delay: the floor of [`Jitter::Decorrelated`].
+    pub base: Duration,
+    /// The delay this call waited last (for [`Jitter::Decorrelated`]).
+    pub previous: Duration,
+    /// The policy's cap on a backoff delay.
+    pub max_delay: Duration,
+}
+
 impl Jitter {
-    /// The wait for a backoff delay `d`, given a uniform random `unit` in
+    /// The wait for a backoff `step`, given a uniform random `unit` in
     /// `[0, 1)`. Public so that users can see (and test) the formulas.
     ///
     /// Total: it never panics, whatever the durations (`Duration::MAX`
     /// included) and whatever `unit` (clamped to `[0, 1]`; NaN and
-    /// infinities read as 0). A wait never exceeds `d` (`Full`, `Equal`) or
-    /// `max(max_delay, base)` (`Decorrelated`).
+    /// infinities read as 0). A wait never exceeds `step.delay` (`Full`,
+    /// `Equal`) or `max(max_delay, base)` (`Decorrelated`).
     ///
     /// ```
-    /// use apifault::Jitter;
+    /// use apifault::{Jitter, JitterStep};
     /// use std::time::Duration;
     ///
-    /// let d = Duration::from_secs(8);
-    /// let (base, prev, cap) = (Duration::from_secs(1), Duration::from_secs(4), Duration::from_secs(60));
-    /// assert_eq!(Jitter::None.apply(d, base, prev, cap, 0.3), d);
-    /// assert_eq!(Jitter::Full.apply(d, base, prev, cap, 0.5), Duration::from_secs(4));
-    /// assert_eq!(Jitter::Equal.apply(d, base, prev, cap, 0.5), Duration::from_secs(6));
-    /// assert_eq!(Jitter::Decorrelated.apply(d, base, prev, cap, 0.0), base);
+    /// let step = JitterStep {
+    ///     delay: Duration::from_secs(8),
+    ///     base: Duration::from_secs(1),
+    ///     previous: Duration::from_secs(4),
+    ///     max_delay: Duration::from_secs(60),
+    /// };
+    /// assert_eq!(Jitter::None.apply(step, 0.3), step.delay);
+    /// assert_eq!(Jitter::Full.apply(step, 0.5), Duration::from_secs(4));
+    /// assert_eq!(Jitter::Equal.apply(step, 0.5), Duration::from_secs(6));
+    /// assert_eq!(Jitter::Decorrelated.apply(step, 0.0), step.base);
     /// ```
     #[must_use]
-    pub fn apply(
-        self,
-        d: Duration,
-        base: Duration,
-        prev: Duration,
-        max_delay: Duration,
-        unit: f64,
-    ) -> Duration {
+    pub fn apply(self, step: JitterStep, unit: f64) -> Duration {
+        let JitterStep {
+            delay: d,
+            base,
+            previous: prev,
+            max_delay,
+        } = step;
         let unit = if unit.is_finite() {
             unit.clamp(0.0, 1.0)
         } else {
@@ -264,6 +293,20 @@ impl fmt::Debug for GiveUpEvent<'_> {
 }
 
 type RetryHook = Arc<dyn Fn(&RetryEvent<'_>) + Send + Sync>;
+/// Makes a sequence of backoff steps (see [`RetryPolicy::backoff_with`]).
+type StepsFactory = Arc<dyn Fn() -> Box<dyn Iterator<Item = Duration>> + Send + Sync>;
+
+/// Where a policy's backoff steps come from: a sequence of delays, one per
+/// retry after a failure.
+#[derive(Clone)]
+pub(crate) enum Schedule {
+    /// `base * factor^(n - 1)`.
+    Exponential,
+    /// A written schedule; the last step repeats. Empty: no step at all.
+    Delays(Arc<[Duration]>),
+    /// A fresh iterator per call; its end stops the retries.
+    Iter(StepsFactory),
+}
 type GiveUpHook = Arc<dyn Fn(&GiveUpEvent<'_>) + Send + Sync>;
 
 /// How to retry: exponential backoff with jitter, bounded by a number of
@@ -292,7 +335,10 @@ type GiveUpHook = Arc<dyn Fn(&GiveUpEvent<'_>) + Send + Sync>;
 pub struct RetryPolicy {
     pub(crate) base: Duration,
     pub(crate) factor: f64,
+    /// `factor` when it is a whole number that fits a `u32`, else 0.
+    pub(crate) whole_factor: u32,
     pub(crate) max_delay: Duration,
+    pub(crate) schedule: Schedule,
     pub(crate) max_retries: u32,
     pub(crate) max_elapsed: Option<Duration>,
     pub(crate) jitter: Jitter,
@@ -323,7 +369,9 @@ impl Default for RetryPolicy {
         RetryPolicy {
             base: Duration::from_secs(1),
             factor: 2.0,
+            whole_factor: 2,
             max_delay: Duration::from_secs(30),
+            schedule: Schedule::Exponential,
             max_retries: 3,
             max_elapsed: Some(Duration::from_secs(60)),
             jitter: Jitter::Full,
@@ -371,7 +419,88 @@ impl RetryPolicy {
         }
     }
 
-    /// Sets the first backoff delay (default 1 s).
+    /// A vendor's exact schedule, written as documented: the backoff before
+    /// the first retry after a failure is `delays[0]`, before the second
+    /// `delays[1]`, and so on; **the last delay repeats** for any later
+    /// retry. Everything else is the [default](Self::default) policy
+    /// (3 retries, `max_elapsed` 60 s, server hints honoured), except that
+    /// the delays are waited exactly: no jitter (add it back with
+    /// [`jitter`](Self::jitter)) and no `max_delay` cap (set one with
+    /// [`max_delay`](Self::max_delay)). [`max_retries`](Self::max_retries)
+    /// still bounds the number of retries; it does not grow with the list.
+    ///
+    /// An empty list is a schedule with no step: a failure that backs off
+    /// is not retried ([`StopReason::MaxRetries`]), while a wait the server
+    /// asked for (a 429 with its reset) still is.
+    ///
+    /// ```
+    /// use apifault::RetryPolicy;
+    /// use std::time::Duration;
+    ///
+    /// let s = Duration::from_secs;
+    /// // "a 1st retry 2 seconds after, a 2nd 4 seconds after, a 3rd 16 seconds after"
+    /// let policy = RetryPolicy::delays([s(2), s(4), s(16)]).max_retries(5);
+    /// let steps: Vec<_> = (1..=5).map(|n| policy.backoff(n)).collect();
+    /// assert_eq!(steps, [s(2), s(4), s(16), s(16), s(16)]);
+    /// ```
+    #[must_use]
+    pub fn delays(delays: impl IntoIterator<Item = Duration>) -> Self {
+        let delays: Arc<[Duration]> = delays.into_iter().collect();
+        RetryPolicy {
+            base: delays.first().copied().unwrap_or(Duration::ZERO),
+            max_delay: Duration::MAX,
+            jitter: Jitter::None,
+            schedule: Schedule::Delays(delays),
+            ..Self::default()
+        }
+    }
+
+    /// Any sequence of delays as the backoff: `steps` makes a fresh
+    /// iterator for each call (a policy is shared by many calls at once,
+    /// and each needs its own sequence), and its `n`th item is the backoff
+    /// before the `n`th retry after a failure. When the iterator ends, the
+    /// call gives up as at `max_retries` ([`StopReason::MaxRetries`]).
+    /// Backon's builders (`ExponentialBuilder::default().build()`, …) are
+    /// such iterators.
+    ///
+    /// The iterator is made on a call's failures, not before: a call whose
+    /// first attempt succeeds pays nothing. (The engine makes a fresh one
+    /// at each failure and takes its `n`th item, so a call keeps no
+    /// iterator between attempts; `steps` should give the same sequence
+    /// each time, up to its own randomness.) As with
+    /// [`delays`](Self::delays), the steps are waited exactly (no jitter,
+    /// no `max_delay` cap unless set), and the default policy's other
+    /// bounds apply ([`max_retries`](Self::max_retries) 3, `max_elapsed`
+    /// 60 s).
+    ///
+    /// ```
+    /// use apifault::RetryPolicy;
+    /// use std::time::Duration;
+    ///
+    /// // 100 ms, 200 ms, 300 ms, … (linear), at most 5 retries.
+    /// let policy = RetryPolicy::backoff_with(|| (1..).map(|n| Duration::from_millis(100 * n)))
+    ///     .max_retries(5);
+    /// assert_eq!(policy.backoff(3), Duration::from_millis(300));
+    /// ```
+    #[must_use]
+    pub fn backoff_with<I>(steps: impl Fn() -> I + Send + Sync + 'static) -> Self
+    where
+        I: IntoIterator<Item = Duration>,
+        I::IntoIter: 'static,
+    {
+        RetryPolicy {
+            base: Duration::ZERO,
+            max_delay: Duration::MAX,
+            jitter: Jitter::None,
+            schedule: Schedule::Iter(Arc::new(move || Box::new(steps().into_iter()))),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the first backoff delay (default 1 s). It shapes the
+    /// exponential schedule only (and is the floor of
+    /// [`Jitter::Decorrelated`]); a policy made by [`delays`](Self::delays)
+    /// or [`backoff_with`](Self::backoff_with) keeps its steps.
     ///
     /// ```
     /// # use apifault::RetryPolicy;
@@ -386,7 +515,8 @@ impl RetryPolicy {
     }
 
     /// Multiplies the delay by `factor` after each retry (default 2; values
-    /// below 1, NaN or infinite are read as 1).
+    /// below 1, NaN or infinite are read as 1). Exponential schedules only,
+    /// as for [`base`](Self::base).
     ///
     /// ```
     /// # use apifault::{Jitter, RetryPolicy};
@@ -400,6 +530,11 @@ impl RetryPolicy {
             factor
         } else {
             1.0
+        };
+        self.whole_factor = if self.factor.fract() == 0.0 && self.factor <= f64::from(u32::MAX) {
+            self.factor as u32
+        } else {
+            0
         };
         self
     }
@@ -685,8 +820,11 @@ impl RetryPolicy {
 
     /// The backoff delay before retry number `retry` (1 for the first
     /// retry after a failure: waits the server asked for do not count),
-    /// before jitter: `base * factor^(retry - 1)`, capped by
-    /// `max_delay`.
+    /// before jitter, capped by `max_delay`: `base * factor^(retry - 1)`
+    /// for an exponential policy, the `retry`th delay (or the last) for
+    /// [`delays`](Self::delays), the `retry`th item of a fresh iterator for
+    /// [`backoff_with`](Self::backoff_with) (zero where it has ended or a
+    /// list is empty: the engine gives up there instead).
     ///
     /// ```
     /// # use apifault::RetryPolicy;
@@ -697,7 +835,34 @@ impl RetryPolicy {
     /// ```
     #[must_use]
     pub fn backoff(&self, retry: u32) -> Duration {
-        let exponent = retry.saturating_sub(1).min(i32::MAX as u32) as i32;
+        let index = retry.saturating_sub(1);
+        match &self.schedule {
+            Schedule::Exponential => self.exponential_step(index),
+            Schedule::Delays(delays) => {
+                delay_at(delays, index).map_or(Duration::ZERO, |d| d.min(self.max_delay))
+            }
+            Schedule::Iter(steps) => steps()
+                .nth(index as usize)
+                .map_or(Duration::ZERO, |d| d.min(self.max_delay)),
+        }
+    }
+
+    /// `base * factor^index`, capped by `max_delay`.
+    #[inline]
+    pub(crate) fn exponential_step(&self, index: u32) -> Duration {
+        if self.base.is_zero() {
+            return Duration::ZERO;
+        }
+        // A whole factor (the default 2) in integers: no float on the
+        // failure path, and exact.
+        if self.whole_factor != 0 {
+            let step = self
+                .whole_factor
+                .checked_pow(index)
+                .and_then(|scale| self.base.checked_mul(scale));
+            return step.map_or(self.max_delay, |d| d.min(self.max_delay));
+        }
+        let exponent = index.min(i32::MAX as u32) as i32;
         let scale = self.factor.powi(exponent);
         let secs = self.base.as_secs_f64() * scale;
         if !secs.is_finite() || secs >= self.max_delay.as_secs_f64() {
@@ -707,12 +872,28 @@ impl RetryPolicy {
     }
 }
 
+/// The `index`th delay of a written schedule, the last one repeating.
+pub(crate) fn delay_at(delays: &[Duration], index: u32) -> Option<Duration> {
+    delays.get(index as usize).or(delays.last()).copied()
+}
+
+impl fmt::Debug for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Schedule::Exponential => f.write_str("Exponential"),
+            Schedule::Delays(delays) => f.debug_tuple("Delays").field(delays).finish(),
+            Schedule::Iter(_) => f.write_str("Iter(..)"),
+        }
+    }
+}
+
 impl fmt::Debug for RetryPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RetryPolicy")
             .field("base", &self.base)
             .field("factor", &self.factor)
             .field("max_delay", &self.max_delay)
+            .field("schedule", &self.schedule)
             .field("max_retries", &self.max_retries)
             .field("max_elapsed", &self.max_elapsed)
             .field("jitter", &self.jitter)
@@ -724,42 +905,5 @@ impl fmt::Debug for RetryPolicy {
             .field("on_give_up", &self.on_give_up.is_some())
             .field("clock", &self.clock)
             .finish()
-    }
-}
-
-/// A policy, or a reference to one: what `#[apifault::retry(policy = …)]`
-/// accepts.
-///
-/// ```
-/// use apifault::{AsPolicy, RetryPolicy};
-/// use std::sync::Arc;
-///
-/// fn retries(p: impl AsPolicy) -> u32 {
-///     p.as_policy().retries()
-/// }
-/// let policy = RetryPolicy::default();
-/// assert_eq!(retries(&policy), 3);
-/// assert_eq!(retries(Arc::new(policy)), 3);
-/// ```
-pub trait AsPolicy {
-    /// The policy.
-    fn as_policy(&self) -> &RetryPolicy;
-}
-
-impl AsPolicy for RetryPolicy {
-    fn as_policy(&self) -> &RetryPolicy {
-        self
-    }
-}
-
-impl<P: AsPolicy + ?Sized> AsPolicy for &P {
-    fn as_policy(&self) -> &RetryPolicy {
-        (**self).as_policy()
-    }
-}
-
-impl<P: AsPolicy + ?Sized> AsPolicy for Arc<P> {
-    fn as_policy(&self) -> &RetryPolicy {
-        (**self).as_policy()
     }
 }

@@ -143,6 +143,75 @@
 //! call with `idempotent = false` and only [`ApiError::safe_to_resend`](crate::ApiError::safe_to_resend)
 //! errors (a 429, a 503) are resent. `should_retry` does not change that.
 //!
+//! ## Stripe: one `Idempotency-Key` per logical POST
+//!
+//! From "Idempotent requests" (docs.stripe.com, `api/idempotent_requests`):
+//! every POST accepts an `Idempotency-Key` header, a value the client makes
+//! that the server uses to recognise later retries of the same request; a
+//! request sent again with the same key gets the first one's result
+//! instead of being applied twice. So a POST that answered 500 (which may
+//! have been applied) is resent with the key it was first sent with, and a
+//! new call gets a new key. `idempotency_key = key` binds one
+//! [`IdempotencyKey`](crate::IdempotencyKey) per call, the same on every
+//! attempt, and makes the call safe to resend even with
+//! `idempotent = false`. (The key is unique, not a V4 UUID; see
+//! `IdempotencyKey` for how it is made.)
+//!
+//! ```
+//! use apifault::{ApiError, RetryPolicy};
+//! use http::{Request, StatusCode};
+//! use std::sync::Mutex;
+//!
+//! #[derive(Debug, ApiError)]
+//! #[api(code = "/error/code", should_retry = "Stripe-Should-Retry", request_id = "Request-Id")]
+//! pub enum StripeError {
+//!     #[api(status = 500..=599)]
+//!     Server { #[api(status)] status: StatusCode },
+//!     #[api(other)]
+//!     Other { #[api(status)] status: StatusCode, #[api(should_retry)] should_retry: Option<bool> },
+//! }
+//!
+//! pub struct Stripe {
+//!     policy: RetryPolicy,
+//!     /// Stands for the HTTP client: what was sent, and the answers to give.
+//!     sent: Mutex<Vec<Request<String>>>,
+//!     answers: Mutex<Vec<StatusCode>>,
+//! }
+//!
+//! impl Stripe {
+//!     /// `POST /v1/payment_intents`: not idempotent by itself, resent
+//!     /// only with the same key.
+//!     #[apifault::retry(policy = &self.policy, idempotent = false, idempotency_key = key)]
+//!     pub async fn create_payment_intent(&self, amount: u64) -> Result<String, StripeError> {
+//!         let request = Request::post("https://api.stripe.com/v1/payment_intents")
+//!             .header("Idempotency-Key", &key)
+//!             .body(format!("amount={amount}&currency=eur"))
+//!             .expect("a valid request");
+//!         self.sent.lock().unwrap().push(request);
+//!         match self.answers.lock().unwrap().pop() {
+//!             Some(status) => Err(StripeError::Server { status }),
+//!             None => Ok("pi_123".to_owned()),
+//!         }
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let stripe = Stripe {
+//!     policy: RetryPolicy::default(),
+//!     sent: Mutex::new(Vec::new()),
+//!     answers: Mutex::new(vec![StatusCode::INTERNAL_SERVER_ERROR]),
+//! };
+//! assert_eq!(stripe.create_payment_intent(2000).await.unwrap(), "pi_123");
+//! stripe.create_payment_intent(500).await.unwrap();
+//! let sent = stripe.sent.lock().unwrap();
+//! let keys: Vec<_> = sent.iter().map(|r| r.headers()["idempotency-key"].clone()).collect();
+//! assert_eq!(keys.len(), 3);
+//! assert_eq!(keys[0], keys[1]); // the resent POST carries its first key
+//! assert_ne!(keys[1], keys[2]); // the next call has its own
+//! # }
+//! ```
+//!
 //! # AWS-style error codes: throttling on any status
 //!
 //! From "Retry behavior" in the AWS SDKs and Tools reference guide

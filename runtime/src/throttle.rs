@@ -670,15 +670,8 @@ impl Window {
     }
 }
 
-/// The longest a [`LocalThrottle`] holds requests by default: a reset
-/// announced further away is taken as this, after which one request probes
-/// the window again. It keeps a wrong or hostile header (a reset of 136
-/// years, an epoch time read as seconds) from stopping a client for good.
-///
-/// ```
-/// assert_eq!(apifault::DEFAULT_MAX_WAIT.as_secs(), 300);
-/// ```
-pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(300);
+/// [`LocalThrottle::DEFAULT_MAX_WAIT`].
+pub(crate) const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(300);
 
 /// How often a request waiting for a probe's answer looks again, at the
 /// latest ([`Throttle::acquire`] also wakes as soon as an answer arrives).
@@ -688,8 +681,19 @@ const PROBE_INTERVAL: Duration = Duration::from_millis(50);
 const ROUNDING: Duration = Duration::from_secs(1);
 
 impl LocalThrottle {
+    /// The longest a [`LocalThrottle`] holds requests by default: a reset
+    /// announced further away is taken as this, after which one request
+    /// probes the window again. It keeps a wrong or hostile header (a reset
+    /// of 136 years, an epoch time read as seconds) from stopping a client
+    /// for good.
+    ///
+    /// ```
+    /// assert_eq!(apifault::LocalThrottle::DEFAULT_MAX_WAIT.as_secs(), 300);
+    /// ```
+    pub const DEFAULT_MAX_WAIT: Duration = DEFAULT_MAX_WAIT;
+
     /// Holds requests at most `max_wait` per window (default
-    /// [`DEFAULT_MAX_WAIT`], 300 s).
+    /// [`DEFAULT_MAX_WAIT`](Self::DEFAULT_MAX_WAIT), 300 s).
     ///
     /// ```
     /// use apifault::{LocalThrottle, Throttle};

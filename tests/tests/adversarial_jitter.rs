@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use apifault::Jitter;
+use apifault::{Jitter, JitterStep};
 use proptest::prelude::*;
 
 const VARIANTS: [Jitter; 4] = [
@@ -56,12 +56,42 @@ fn duration_max_with_a_unit_of_one_does_not_panic() {
     let max = Duration::MAX;
     for jitter in VARIANTS {
         for unit in [1.0, 0.999_999_999_999, 0.5, 0.0, f64::NAN] {
-            let wait = jitter.apply(max, max, max, max, unit);
+            let wait = jitter.apply(
+                JitterStep {
+                    delay: max,
+                    base: max,
+                    previous: max,
+                    max_delay: max,
+                },
+                unit,
+            );
             assert_within(jitter, wait, max, max, max);
         }
     }
-    assert_eq!(Jitter::Full.apply(max, max, max, max, 1.0), max);
-    assert_eq!(Jitter::Decorrelated.apply(max, max, max, max, 1.0), max);
+    assert_eq!(
+        Jitter::Full.apply(
+            JitterStep {
+                delay: max,
+                base: max,
+                previous: max,
+                max_delay: max
+            },
+            1.0
+        ),
+        max
+    );
+    assert_eq!(
+        Jitter::Decorrelated.apply(
+            JitterStep {
+                delay: max,
+                base: max,
+                previous: max,
+                max_delay: max
+            },
+            1.0
+        ),
+        max
+    );
 }
 
 proptest! {
@@ -74,7 +104,7 @@ proptest! {
         unit in any_unit(),
     ) {
         for jitter in VARIANTS {
-            let wait = jitter.apply(d, base, prev, cap, unit);
+            let wait = jitter.apply(JitterStep { delay: d, base, previous: prev, max_delay: cap }, unit);
             assert_within(jitter, wait, d, base, cap);
         }
     }

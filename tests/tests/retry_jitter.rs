@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use apifault::{Jitter, ManualClock, RetryPolicy};
+use apifault::{Jitter, JitterStep, ManualClock, RetryPolicy};
 use apifault_tests::{FlakyError, Script};
 use proptest::prelude::*;
 
@@ -13,13 +13,13 @@ fn millis() -> impl Strategy<Value = Duration> {
 proptest! {
     #[test]
     fn full_is_between_zero_and_the_delay(d in millis(), unit in 0.0f64..1.0) {
-        let wait = Jitter::Full.apply(d, Duration::from_secs(1), d, Duration::from_secs(600), unit);
+        let wait = Jitter::Full.apply(JitterStep { delay: d, base: Duration::from_secs(1), previous: d, max_delay: Duration::from_secs(600) }, unit);
         prop_assert!(wait <= d);
     }
 
     #[test]
     fn equal_is_between_half_and_the_delay(d in millis(), unit in 0.0f64..1.0) {
-        let wait = Jitter::Equal.apply(d, Duration::from_secs(1), d, Duration::from_secs(600), unit);
+        let wait = Jitter::Equal.apply(JitterStep { delay: d, base: Duration::from_secs(1), previous: d, max_delay: Duration::from_secs(600) }, unit);
         prop_assert!(wait >= d / 2 && wait <= d, "{wait:?} for {d:?}");
     }
 
@@ -30,7 +30,7 @@ proptest! {
         cap in (1u64..600_000).prop_map(Duration::from_millis),
         unit in 0.0f64..1.0,
     ) {
-        let wait = Jitter::Decorrelated.apply(prev, base, prev, cap, unit);
+        let wait = Jitter::Decorrelated.apply(JitterStep { delay: prev, base, previous: prev, max_delay: cap }, unit);
         let high = prev.max(base) * 3;
         prop_assert!(wait >= base.min(cap.max(base)));
         prop_assert!(wait <= high.min(cap.max(base)), "{wait:?} > min({high:?}, {cap:?})");
@@ -38,7 +38,7 @@ proptest! {
 
     #[test]
     fn none_is_the_delay(d in millis(), unit in 0.0f64..1.0) {
-        prop_assert_eq!(Jitter::None.apply(d, Duration::from_secs(1), d, Duration::from_secs(600), unit), d);
+        prop_assert_eq!(Jitter::None.apply(JitterStep { delay: d, base: Duration::from_secs(1), previous: d, max_delay: Duration::from_secs(600) }, unit), d);
     }
 
     /// The engine's waits stay within each mode's bounds too.

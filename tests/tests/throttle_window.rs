@@ -191,5 +191,5 @@ async fn a_huge_reset_holds_at_most_max_wait() {
     drop(permit);
     let started = tokio::time::Instant::now();
     let _next = throttle.acquire().await;
-    assert_eq!(started.elapsed(), apifault::DEFAULT_MAX_WAIT);
+    assert_eq!(started.elapsed(), apifault::LocalThrottle::DEFAULT_MAX_WAIT);
 }

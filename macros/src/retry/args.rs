@@ -7,7 +7,7 @@ use syn::{Attribute, Expr, Ident, LitInt, LitStr, Signature, Token, Visibility};
 
 use crate::ctxt::Ctxt;
 
-const KNOBS: &str = "`policy`, `max_retries`, `base`, `factor`, `max_delay`, `max_elapsed`, `max_server_wait`, `jitter`, `idempotent`";
+const KNOBS: &str = "`policy`, `max_retries`, `base`, `factor`, `delays`, `max_delay`, `max_elapsed`, `max_server_wait`, `jitter`, `idempotent`, `idempotency_key`";
 
 #[derive(Default)]
 pub(crate) struct Args {
@@ -15,6 +15,8 @@ pub(crate) struct Args {
     pub(crate) knobs: Vec<Knob>,
     /// `idempotent = EXPR`: any `bool` expression, evaluated once per call.
     pub(crate) idempotent: Option<(Ident, Expr)>,
+    /// `idempotency_key = name`: binds `name: IdempotencyKey` in the body.
+    pub(crate) idempotency_key: Option<(Ident, Ident)>,
 }
 
 pub(crate) struct Knob {
@@ -27,6 +29,8 @@ pub(crate) enum KnobValue {
     Duration(u64),
     Factor(f64),
     Jitter(&'static str),
+    /// `delays = ["2s", "4s", "16s"]`, in milliseconds.
+    Delays(Vec<u64>),
 }
 
 impl Args {
@@ -54,6 +58,7 @@ impl Args {
         let seen = match name.as_str() {
             "policy" => self.policy.is_some(),
             "idempotent" => self.idempotent.is_some(),
+            "idempotency_key" => self.idempotency_key.is_some(),
             _ => self.knobs.iter().any(|k| k.key == key),
         };
         if seen {
@@ -74,6 +79,8 @@ impl Args {
                     | "max_server_wait"
                     | "jitter"
                     | "idempotent"
+                    | "idempotency_key"
+                    | "delays"
             );
             if known {
                 return Err(syn::Error::new_spanned(
@@ -95,6 +102,47 @@ impl Args {
                     )
                 })?;
                 self.idempotent = Some((key, expr));
+            }
+            "idempotency_key" => {
+                let name: Ident = meta.value()?.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        "expected a name to bind the key to, like `idempotency_key = key`",
+                    )
+                })?;
+                self.idempotency_key = Some((key, name));
+            }
+            "delays" => {
+                let value = meta.value()?;
+                if !value.peek(syn::token::Bracket) {
+                    return Err(value.error(
+                        "expected a list of durations in brackets, like `delays = [\"2s\", \"4s\", \"16s\"]`",
+                    ));
+                }
+                let content;
+                let brackets = syn::bracketed!(content in value);
+                let list = content
+                    .parse_terminated(|input| input.parse::<LitStr>(), Token![,])
+                    .map_err(|e| {
+                        syn::Error::new(
+                            e.span(),
+                            "expected durations in quotes, like `delays = [\"2s\", \"4s\", \"16s\"]`",
+                        )
+                    })?;
+                if list.is_empty() {
+                    return Err(syn::Error::new(
+                        brackets.span.join(),
+                        "`delays` needs at least one delay, like `delays = [\"2s\", \"4s\", \"16s\"]` (the last one repeats)",
+                    ));
+                }
+                let mut millis = Vec::with_capacity(list.len());
+                for lit in &list {
+                    millis.push(duration_millis(lit)?);
+                }
+                self.knobs.push(Knob {
+                    key,
+                    value: KnobValue::Delays(millis),
+                });
             }
             "max_retries" => {
                 let lit: LitInt = meta.value()?.parse().map_err(|e| {
@@ -121,15 +169,7 @@ impl Args {
                         format!("expected a duration in quotes, like `{key} = \"2s\"`"),
                     )
                 })?;
-                let millis = parse_duration(&lit.value()).ok_or_else(|| {
-                    syn::Error::new_spanned(
-                        &lit,
-                        format!(
-                            "{:?} is not a duration: write a whole number and a unit, like \"250ms\", \"2s\", \"1m\" or \"1h\"",
-                            lit.value()
-                        ),
-                    )
-                })?;
+                let millis = duration_millis(&lit)?;
                 self.knobs.push(Knob {
                     key,
                     value: KnobValue::Duration(millis),
@@ -192,19 +232,53 @@ impl Args {
     }
 
     fn check(&self, cx: &Ctxt) {
-        if self.policy.is_some() {
-            for knob in &self.knobs {
+        // `delays` is the whole schedule: the exponential one's knobs have
+        // nothing to shape.
+        if self.knobs.iter().any(|k| k.key == "delays") {
+            for knob in self
+                .knobs
+                .iter()
+                .filter(|k| k.key == "base" || k.key == "factor")
+            {
                 cx.error_spanned_by(
                     &knob.key,
                     format!(
-                        "`{}` cannot be combined with `policy = …`: set it on the policy (`.{}(…)`), or drop `policy` and use knobs only",
-                        knob.key,
+                        "`{}` shapes an exponential backoff, and `delays` gives the schedule itself: keep one of them",
+                        knob.key
+                    ),
+                );
+            }
+        }
+        if self.policy.is_some() {
+            for knob in &self.knobs {
+                let on_the_policy = if knob.key == "delays" {
+                    "make the policy with `RetryPolicy::delays(…)`".to_owned()
+                } else {
+                    format!("set it on the policy (`.{}(…)`)", knob.key)
+                };
+                cx.error_spanned_by(
+                    &knob.key,
+                    format!(
+                        "`{}` cannot be combined with `policy = …`: {on_the_policy}, or drop `policy` and use knobs only",
                         knob.key
                     ),
                 );
             }
         }
     }
+}
+
+/// A duration literal as milliseconds, or an error on it.
+fn duration_millis(lit: &LitStr) -> syn::Result<u64> {
+    parse_duration(&lit.value()).ok_or_else(|| {
+        syn::Error::new_spanned(
+            lit,
+            format!(
+                "{:?} is not a duration: write a whole number and a unit, like \"250ms\", \"2s\", \"1m\" or \"1h\"",
+                lit.value()
+            ),
+        )
+    })
 }
 
 /// `"250ms"`, `"2s"`, `"1m"`, `"1h"` as milliseconds: digits then a unit,

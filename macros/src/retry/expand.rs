@@ -28,29 +28,58 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
     let delay = Ident::new("__apifault_delay", mixed);
     let previous = Ident::new("__apifault_previous", mixed);
 
-    let policy_expr = match &args.policy {
+    // `.idempotent(…)` only where the call says: a call that sends its
+    // idempotency key is safe to resend; else `idempotent = EXPR`, spanned
+    // on the expression, so that a non-`bool` is reported there.
+    let idempotent = match (&args.idempotency_key, &args.idempotent) {
+        (Some(_), Some((_, expr))) => quote_spanned!(expr.span()=>
+            .idempotent(::core::option::Option::Some({ let _: ::core::primitive::bool = #expr; true }))
+        ),
+        (Some(_), None) => quote!(.idempotent(::core::option::Option::Some(true))),
+        (None, Some((_, expr))) => quote_spanned!(expr.span()=>
+            .idempotent(::core::option::Option::<::core::primitive::bool>::Some(#expr))
+        ),
+        (None, None) => TokenStream::new(),
+    };
+    // `policy` holds the policy (owned or borrowed), `policy_ref` is a
+    // `&RetryPolicy` to it: `Borrow` takes a `RetryPolicy`, a
+    // `&RetryPolicy` or an `Arc<RetryPolicy>` alike.
+    let (policy_expr, policy_ref) = match &args.policy {
         Some((_, expr)) => {
             // A body that may mutate `self` or an argument borrows it
             // mutably each attempt, so the policy must not stay borrowed from
             // it: keep a clone (it shares its hooks and budget; no
             // allocation).
             if may_mutate_inputs(sig) {
-                quote_spanned!(expr.span()=> ::core::clone::Clone::clone(
-                    ::apifault::__private::AsPolicy::as_policy(&(#expr))
-                ))
+                (
+                    quote_spanned!(expr.span()=> ::core::clone::Clone::clone(
+                        ::core::borrow::Borrow::<::apifault::__private::RetryPolicy>::borrow(&(#expr))
+                    )),
+                    quote_spanned!(mixed=> &#policy),
+                )
             } else {
-                quote_spanned!(expr.span()=> &(#expr))
+                (
+                    quote_spanned!(expr.span()=> &(#expr)),
+                    quote_spanned!(expr.span()=> ::core::borrow::Borrow::<::apifault::__private::RetryPolicy>::borrow(#policy)),
+                )
             }
         }
-        None => knob_policy(args),
+        None => (knob_policy(args), quote_spanned!(mixed=> &#policy)),
     };
-    let idempotent = match &args.idempotent {
-        // Spanned on the expression, so that a non-`bool` is reported there.
-        Some((_, expr)) => {
-            quote_spanned!(expr.span()=> ::core::option::Option::<::core::primitive::bool>::Some(#expr))
+    let key_binding = match &args.idempotency_key {
+        Some((_, name)) => {
+            quote_spanned!(name.span()=> let #name: ::apifault::__private::IdempotencyKey = ::apifault::__private::IdempotencyKey::new();)
         }
-        None => quote!(::core::option::Option::None),
+        None => TokenStream::new(),
     };
+    let constructor = Ident::new(
+        if asynchronous {
+            "asynchronous"
+        } else {
+            "blocking"
+        },
+        mixed,
+    );
     let fake_ret = replace_impl_trait(ret);
     // Spanned on the return type, so that "not `Result<_, E: ApiError>`"
     // points there.
@@ -89,12 +118,13 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
                     }
                     #body_stream
                 });
-                // A first attempt is awaited as it is: it is never cut. A
-                // retry is raced against `max_elapsed`.
-                if #previous.is_none() {
-                    __apifault_attempt.await
-                } else {
+                // A retry that a deadline may cut, or a first attempt that
+                // starts the call's time, is watched; any other is awaited
+                // as it is.
+                if ::apifault::__private::Attempts::watches(&#attempts, #previous.is_some()) {
                     ::apifault::__private::Attempts::bounded(&mut #attempts, __apifault_attempt, &mut #previous).await
+                } else {
+                    __apifault_attempt.await
                 }
             }
         }
@@ -126,11 +156,8 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
         #vis #sig {
             #(#inner_attrs)*
             let #policy = #policy_expr;
-            let mut #attempts = ::apifault::__private::Attempts::start(
-                ::apifault::__private::AsPolicy::as_policy(&#policy),
-                #idempotent,
-                #asynchronous,
-            );
+            #key_binding
+            let mut #attempts = ::apifault::__private::Attempts::#constructor(#policy_ref) #idempotent;
             #keep_previous
             loop {
                 let #result = #attempt;
@@ -145,7 +172,7 @@ pub(crate) fn expand(args: &Args, item: &RetryFn, body: &Group, ret: &Type) -> T
 
 /// A policy from inline knobs: the default policy with each knob applied.
 fn knob_policy(args: &Args) -> TokenStream {
-    let setters = args.knobs.iter().map(|knob| {
+    let setters = args.knobs.iter().filter_map(|knob| {
         let key = &knob.key;
         let value = match &knob.value {
             KnobValue::MaxRetries(n) => quote!(#n),
@@ -155,52 +182,110 @@ fn knob_policy(args: &Args) -> TokenStream {
                 let variant = Ident::new(name, key.span());
                 quote!(::apifault::__private::Jitter::#variant)
             }
+            // The schedule is where the policy starts, below.
+            KnobValue::Delays(_) => return None,
         };
-        quote!(.#key(#value))
+        Some(quote!(.#key(#value)))
     });
-    quote!(<::apifault::__private::RetryPolicy as ::core::default::Default>::default() #(#setters)*)
+    let start = args.knobs.iter().find_map(|knob| match &knob.value {
+        KnobValue::Delays(millis) => Some(quote!(
+            ::apifault::__private::RetryPolicy::delays([#(::core::time::Duration::from_millis(#millis)),*])
+        )),
+        _ => None,
+    });
+    let start = start.unwrap_or_else(|| {
+        quote!(<::apifault::__private::RetryPolicy as ::core::default::Default>::default())
+    });
+    quote!(#start #(#setters)*)
 }
 
 /// Whether the body could mutate what a policy expression borrows: any
-/// receiver but `&self`, any `&mut` argument, any `mut` binding.
+/// receiver but `&self`, any argument whose type holds a mutable borrow or
+/// pointer (`&mut T`, `&'a mut T`, `*mut T`, at any depth:
+/// `Option<&'a mut T>`), any `mut` binding. Read from syn's tree, so no
+/// spelling hides one; what syn does not interpret (a macro in type
+/// position) counts as mutable, which only costs a clone of the policy.
 fn may_mutate_inputs(sig: &syn::Signature) -> bool {
     sig.inputs.iter().any(|input| match input {
         FnArg::Receiver(receiver) => {
             !matches!(receiver.kind, syn::ReceiverKind::Reference(_, _, None))
                 || receiver.mutability.is_some()
         }
-        FnArg::Typed(typed) => {
-            has_mut(typed.pat.to_token_stream(), false) || has_mut(typed.ty.to_token_stream(), true)
-        }
+        FnArg::Typed(typed) => pat_binds_mut(&typed.pat) || type_borrows_mut(&typed.ty),
     })
 }
 
-/// Whether `tokens` hold a `mut` binding (a pattern) or, in a type, a
-/// mutable borrow or pointer: `&mut T`, `&'a mut T`, `*mut T`, at any
-/// depth (`Option<&'a mut T>`). Read from the tokens, not their printing,
-/// so that no spacing or lifetime hides one.
-fn has_mut(tokens: TokenStream, in_type: bool) -> bool {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    tokens.iter().enumerate().any(|(i, tt)| match tt {
-        TokenTree::Group(group) => has_mut(group.stream(), in_type),
-        TokenTree::Ident(ident) if ident == "mut" => {
-            if !in_type {
-                return true;
-            }
-            // Look back past a lifetime (`'a`) for `&` or `*`.
-            let mut back = tokens[..i].iter().rev();
-            match back.next() {
-                Some(TokenTree::Punct(p)) if matches!(p.as_char(), '&' | '*') => true,
-                Some(TokenTree::Ident(_)) => matches!(
-                    (back.next(), back.next()),
-                    (Some(TokenTree::Punct(q)), Some(TokenTree::Punct(amp)))
-                        if q.as_char() == '\'' && amp.as_char() == '&'
-                ),
-                _ => false,
-            }
+/// Whether a type holds a mutable borrow or pointer anywhere.
+fn type_borrows_mut(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(reference) => {
+            reference.mutability.is_some() || type_borrows_mut(&reference.elem)
         }
+        Type::Ptr(ptr) => {
+            matches!(ptr.mutability, syn::PointerMutability::Mut(_)) || type_borrows_mut(&ptr.elem)
+        }
+        Type::Array(array) => type_borrows_mut(&array.elem),
+        Type::Slice(slice) => type_borrows_mut(&slice.elem),
+        Type::Group(group) => type_borrows_mut(&group.elem),
+        Type::Paren(paren) => type_borrows_mut(&paren.elem),
+        Type::Tuple(tuple) => tuple.elems.iter().any(type_borrows_mut),
+        Type::Path(path) => {
+            path.qself.as_ref().is_some_and(|q| type_borrows_mut(&q.ty))
+                || path_borrows_mut(&path.path)
+        }
+        Type::ImplTrait(bounds) => bounds.bounds.iter().any(bound_borrows_mut),
+        Type::TraitObject(bounds) => bounds.bounds.iter().any(bound_borrows_mut),
+        // A function pointer's arguments borrow nothing of the caller's.
+        Type::FnPtr(_) | Type::Never(_) | Type::Infer(_) => false,
+        _ => true,
+    }
+}
+
+fn path_borrows_mut(path: &syn::Path) -> bool {
+    path.segments
+        .iter()
+        .any(|segment| match &segment.arguments {
+            syn::PathArguments::AngleBracketed(args) => args.args.iter().any(|arg| match arg {
+                syn::GenericArgument::Type(ty) => type_borrows_mut(ty),
+                syn::GenericArgument::AssocType(assoc) => type_borrows_mut(&assoc.ty),
+                _ => false,
+            }),
+            // `Fn(&mut T)`: a closure's own arguments, not the caller's.
+            _ => false,
+        })
+}
+
+fn bound_borrows_mut(bound: &syn::TypeParamBound) -> bool {
+    match bound {
+        syn::TypeParamBound::Trait(bound) => path_borrows_mut(&bound.path),
         _ => false,
-    })
+    }
+}
+
+/// Whether a pattern binds anything `mut` (`mut x`, `(a, mut b)`, `&mut x`).
+fn pat_binds_mut(pat: &syn::Pat) -> bool {
+    use syn::Pat;
+    match pat {
+        Pat::Ident(ident) => {
+            ident.mutability.is_some()
+                || ident
+                    .subpat
+                    .as_ref()
+                    .is_some_and(|(_, sub)| pat_binds_mut(sub))
+        }
+        Pat::Reference(reference) => {
+            reference.mutability.is_some() || pat_binds_mut(&reference.pat)
+        }
+        Pat::Tuple(tuple) => tuple.elems.iter().any(pat_binds_mut),
+        Pat::TupleStruct(tuple) => tuple.elems.iter().any(pat_binds_mut),
+        Pat::Slice(slice) => slice.elems.iter().any(pat_binds_mut),
+        Pat::Struct(fields) => fields.fields.iter().any(|field| pat_binds_mut(&field.pat)),
+        Pat::Paren(paren) => pat_binds_mut(&paren.pat),
+        Pat::Or(or) => or.cases.iter().any(pat_binds_mut),
+        Pat::Type(typed) => pat_binds_mut(&typed.pat),
+        Pat::Wild(_) | Pat::Rest(_) | Pat::Lit(_) | Pat::Path(_) | Pat::Range(_) => false,
+        _ => true,
+    }
 }
 
 /// `#![...]` at the top of the body belongs to the function, not to the
@@ -278,5 +363,40 @@ pub(crate) fn return_type(sig: &syn::Signature) -> Option<&Type> {
     match &sig.output {
         ReturnType::Default => None,
         ReturnType::Type(_, ty) => Some(ty),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_mutate_inputs;
+
+    #[test]
+    fn mutable_inputs_are_found_by_structure() {
+        let cases = [
+            ("fn f(&self)", false),
+            ("fn f(&'a self)", false),
+            ("fn f(&mut self)", true),
+            ("fn f(&'a mut self)", true),
+            ("fn f(self)", true),
+            ("fn f(x: &T)", false),
+            ("fn f(x: &mut T)", true),
+            ("fn f(x: &'a mut T)", true),
+            ("fn f(x: &'a  mut T)", true),
+            ("fn f(x: Option<&'a mut T>)", true),
+            ("fn f(x: (u8, &'static mut T))", true),
+            ("fn f(x: *mut T)", true),
+            ("fn f(x: *const T)", false),
+            ("fn f(mut x: u8)", true),
+            ("fn f((a, mut b): (u8, u8))", true),
+            ("fn f((a, b): (u8, u8))", false),
+            ("fn f(x: impl Iterator<Item = &'a mut T>)", true),
+            ("fn f(x: impl Fn(&mut T))", false),
+            ("fn f(x: &dyn Fn(&mut T))", false),
+            ("fn f(mutable: &Mutex<T>, x: Vec<&'a T>)", false),
+        ];
+        for (sig, expected) in cases {
+            let sig: syn::Signature = syn::parse_str(sig).unwrap();
+            assert_eq!(may_mutate_inputs(&sig), expected, "{}", quote::quote!(#sig));
+        }
     }
 }

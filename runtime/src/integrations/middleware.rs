@@ -318,7 +318,7 @@ where
         };
         let resend_safe = self.policy.idempotent
             && (idempotent(request.method()) || request.headers().contains_key(IDEMPOTENCY_KEY));
-        let mut attempts = Attempts::start(&self.policy, Some(resend_safe), true);
+        let mut attempts = Attempts::asynchronous(&self.policy).idempotent(Some(resend_safe));
         let mut previous: Option<Result<Response, Failed<E>>> = None;
         let mut copy = Some(first);
         loop {

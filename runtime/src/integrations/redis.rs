@@ -512,7 +512,7 @@ impl RedisThrottle {
                     format!("{tag}:epoch"),
                 ],
                 script: Script::new(THROTTLE_SCRIPT),
-                max_wait: crate::DEFAULT_MAX_WAIT,
+                max_wait: crate::LocalThrottle::DEFAULT_MAX_WAIT,
                 view: Mutex::new(View {
                     window: LocalThrottle::default(),
                     epoch: String::new(),
@@ -551,7 +551,7 @@ impl RedisThrottle {
 
     /// Holds requests at most `max_wait` per window, as
     /// [`LocalThrottle::max_wait`] does (default
-    /// [`DEFAULT_MAX_WAIT`](crate::DEFAULT_MAX_WAIT)). Set it before sharing
+    /// [`DEFAULT_MAX_WAIT`](crate::LocalThrottle::DEFAULT_MAX_WAIT)). Set it before sharing
     /// the store.
     ///
     /// ```

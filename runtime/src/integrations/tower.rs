@@ -132,7 +132,7 @@ where
         let mut inner = core::mem::replace(&mut self.inner, clone);
         let policy = self.policy.clone();
         Box::pin(async move {
-            let mut attempts = Attempts::start(&policy, None, true);
+            let mut attempts = Attempts::asynchronous(&policy);
             let mut ready = true;
             let mut previous = None;
             loop {
