@@ -218,3 +218,41 @@ async fn an_xml_success_keeps_its_request_id_and_a_bad_one_is_the_error() {
         .unwrap_err();
     assert!(matches!(error, LlmError::Other { status } if status == StatusCode::CREATED));
 }
+
+/// A derived enum's `request_id = "…"` names the header a success's id is
+/// read from too.
+#[derive(Debug, ApiError)]
+#[api(request_id = "Request-Id")]
+enum NamedIdError {
+    #[api(transport)]
+    Transport(reqwest::Error),
+    #[api(other)]
+    Other {
+        #[api(status)]
+        status: StatusCode,
+    },
+}
+
+impl From<reqwest::Error> for NamedIdError {
+    fn from(e: reqwest::Error) -> Self {
+        NamedIdError::Transport(e)
+    }
+}
+
+#[tokio::test]
+async fn a_derived_enum_names_the_request_id_header_of_its_successes() {
+    assert_eq!(
+        <NamedIdError as FromResponse>::REQUEST_ID_HEADER,
+        "request-id"
+    );
+    let base = start().await;
+    let response = reqwest::Client::new()
+        .get(format!("{base}/titles"))
+        .send()
+        .await
+        .unwrap();
+    let title = apifault::reqwest::json_with_meta::<Title, NamedIdError>(response)
+        .await
+        .unwrap();
+    assert_eq!(title.request_id(), Some("req_stripe"));
+}

@@ -1,7 +1,11 @@
 //! A typed model of the derive input. Every node keeps a reference to the
 //! syntax it came from, so that any later check can point at exact tokens.
 
-use proc_macro2::TokenStream;
+use std::cell::OnceCell;
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::spanned::Spanned;
 use syn::{DeriveInput, Generics, Ident, Member, Type};
 
 use super::attr::{
@@ -19,7 +23,13 @@ pub(crate) struct Enum<'a> {
 }
 
 pub(crate) struct Variant<'a> {
+    /// The variant's place in the enum, from 0: how the claim table and
+    /// the generated `match`es name it.
+    pub(crate) index: usize,
     pub(crate) ident: &'a Ident,
+    /// Written without fields, `V` (not `V {}` or `V()`): named by its path
+    /// alone in patterns and expressions.
+    pub(crate) unit: bool,
     pub(crate) attrs: VariantAttrs<'a>,
     pub(crate) fields: Vec<Field<'a>>,
 }
@@ -29,6 +39,11 @@ pub(crate) struct Field<'a> {
     pub(crate) member: Member,
     pub(crate) ty: &'a Type,
     pub(crate) attr: Option<FieldAttr>,
+    /// The span of `ty`, where trait checks on the field are reported
+    /// (computed once: joining a type's spans walks all its tokens).
+    span: OnceCell<Span>,
+    /// `ty` as text, to tell fields of equal types (computed once).
+    ty_text: OnceCell<String>,
 }
 
 /// What a variant stands for, from its variant attribute.
@@ -68,8 +83,11 @@ impl<'a> Enum<'a> {
         let variants: Vec<Variant<'a>> = data
             .variants
             .iter()
-            .map(|variant| Variant {
+            .enumerate()
+            .map(|(index, variant)| Variant {
+                index,
                 ident: &variant.ident,
+                unit: matches!(variant.fields, syn::Fields::Unit),
                 attrs: attr::variant(cx, &variant.attrs),
                 fields: variant
                     .fields
@@ -80,6 +98,8 @@ impl<'a> Enum<'a> {
                         member,
                         ty: &field.ty,
                         attr: attr::field(cx, &field.attrs),
+                        span: OnceCell::new(),
+                        ty_text: OnceCell::new(),
                     })
                     .collect(),
             })
@@ -98,12 +118,13 @@ impl<'a> Enum<'a> {
         self.variants.iter().find(|v| v.kind() == Kind::Other)
     }
 
-    /// The statuses `variant` can be decoded from (see [`Claims`]).
-    pub(crate) fn held_codes(&self, variant: &Variant<'_>) -> Vec<u16> {
-        match self.variants.iter().position(|v| v.ident == variant.ident) {
-            Some(index) => self.claims.held_codes(index),
-            None => Vec::new(),
-        }
+    /// The statuses `variant` can be decoded from (see [`Claims`]), in
+    /// ascending order.
+    pub(crate) fn held_codes(&self, variant: &Variant<'_>) -> &[u16] {
+        self.claims
+            .held
+            .get(variant.index)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// What this variant answers from `retry()` whatever the response, if
@@ -145,6 +166,11 @@ pub(crate) struct Claims {
     pub(crate) unconditional: Vec<Option<usize>>,
     /// Claims that cannot all hold: the tokens to blame and why.
     pub(crate) conflicts: Vec<(TokenStream, String)>,
+    /// Per variant: the statuses it can be decoded from, ascending (all it
+    /// claims when it has conditions; without, its own less those another
+    /// variant claims exactly, which win over a range). Computed once, for
+    /// validation, classification and serving alike.
+    pub(crate) held: Vec<Vec<u16>>,
 }
 
 /// Statuses a variant may claim; others are reported by `valid.rs`.
@@ -166,6 +192,7 @@ impl Claims {
             statusless: Vec::new(),
             unconditional: vec![None; size],
             conflicts: Vec::new(),
+            held: vec![Vec::new(); variants.len()],
         };
         let mut exact_owner: Vec<Option<usize>> = vec![None; size];
         let mut ranges: Vec<(usize, u64, u64)> = Vec::new();
@@ -263,19 +290,37 @@ impl Claims {
                 }
             }
         }
+        for slot in 0..size {
+            let code = (slot as u64 + STATUSES.start()) as u16;
+            let holders = claims.unconditional[slot]
+                .iter()
+                .chain(&claims.conditional[slot]);
+            for &index in holders {
+                let held = &mut claims.held[index];
+                if held.last() != Some(&code) {
+                    held.push(code);
+                }
+            }
+        }
         claims
     }
 
-    /// The statuses variant `index` can be decoded from: all it claims when
-    /// it has conditions; without, its own less those another variant
-    /// claims exactly (which win over a range).
-    pub(crate) fn held_codes(&self, index: usize) -> Vec<u16> {
-        (0..self.unconditional.len())
-            .filter(|&slot| {
-                self.unconditional[slot] == Some(index) || self.conditional[slot].contains(&index)
-            })
-            .map(|slot| (slot as u64 + STATUSES.start()) as u16)
-            .collect()
+    /// The sorted, disjoint runs of statuses over which `value` is the
+    /// same and not `None`: `(lo, hi, value)`.
+    pub(crate) fn runs<T: PartialEq + Clone>(
+        &self,
+        value: impl Fn(usize) -> Option<T>,
+    ) -> Vec<(u16, u16, T)> {
+        let mut runs: Vec<(u16, u16, T)> = Vec::new();
+        for slot in 0..self.unconditional.len() {
+            let Some(v) = value(slot) else { continue };
+            let code = (slot as u64 + STATUSES.start()) as u16;
+            match runs.last_mut() {
+                Some((_, hi, last)) if *hi + 1 == code && *last == v => *hi = code,
+                _ => runs.push((code, code, v)),
+            }
+        }
+        runs
     }
 }
 
@@ -348,6 +393,17 @@ impl Field<'_> {
         self.attr
             .as_ref()
             .is_some_and(|a| a.format == BodyFormat::Xml)
+    }
+
+    /// The span of the field's type.
+    pub(crate) fn ty_span(&self) -> Span {
+        *self.span.get_or_init(|| self.ty.span())
+    }
+
+    /// The field's type as text.
+    pub(crate) fn ty_text(&self) -> &str {
+        self.ty_text
+            .get_or_init(|| self.ty.to_token_stream().to_string())
     }
 }
 

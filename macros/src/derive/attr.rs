@@ -219,15 +219,16 @@ impl FieldRole {
         }
     }
 
+    /// The key that gives the role.
     pub(crate) fn name(&self) -> &'static str {
         match self {
-            FieldRole::Status => "status",
-            FieldRole::Body => "body",
-            FieldRole::RetryAfter => "retry_after",
-            FieldRole::RequestId => "request_id",
-            FieldRole::Header(_) => "header",
-            FieldRole::RateLimit => "rate_limit",
-            FieldRole::ShouldRetry => "should_retry",
+            FieldRole::Status => key::STATUS,
+            FieldRole::Body => key::BODY,
+            FieldRole::RetryAfter => key::RETRY_AFTER,
+            FieldRole::RequestId => key::REQUEST_ID,
+            FieldRole::Header(_) => key::HEADER,
+            FieldRole::RateLimit => key::RATE_LIMIT,
+            FieldRole::ShouldRetry => key::SHOULD_RETRY,
         }
     }
 }
@@ -295,14 +296,124 @@ fn body_format_in(content: ParseStream<'_>, parens: proc_macro2::Span) -> syn::R
     Ok(format)
 }
 
-const CONTAINER_KEYS: &str =
-    "`retry_after`, `request_id`, `atomic`, `code`, `should_retry`, `rate_limit`, `error_2xx`";
-const VARIANT_KEYS: &str =
-    "`status`, `retry`, `transport`, `other`, `when`, `default_wait`, `retry_after`";
-const FIELD_KEYS: &str =
-    "`status`, `body`, `retry_after`, `request_id`, `header`, `rate_limit`, `should_retry`";
+/// The keys of `#[api(...)]`, as constants: the parser matches on them and
+/// the lists in its messages are made of them, so that a key is spelt in
+/// one place.
+pub(crate) mod key {
+    pub(crate) const RETRY_AFTER: &str = "retry_after";
+    pub(crate) const REQUEST_ID: &str = "request_id";
+    pub(crate) const ATOMIC: &str = "atomic";
+    pub(crate) const CODE: &str = "code";
+    pub(crate) const SHOULD_RETRY: &str = "should_retry";
+    pub(crate) const RATE_LIMIT: &str = "rate_limit";
+    pub(crate) const ERROR_2XX: &str = "error_2xx";
+    pub(crate) const STATUS: &str = "status";
+    pub(crate) const RETRY: &str = "retry";
+    pub(crate) const TRANSPORT: &str = "transport";
+    pub(crate) const OTHER: &str = "other";
+    pub(crate) const WHEN: &str = "when";
+    pub(crate) const DEFAULT_WAIT: &str = "default_wait";
+    pub(crate) const BODY: &str = "body";
+    pub(crate) const HEADER: &str = "header";
+    /// Inside `rate_limit(...)`.
+    pub(crate) const LIMIT: &str = "limit";
+    pub(crate) const REMAINING: &str = "remaining";
+    pub(crate) const RESET: &str = "reset";
+    pub(crate) const USED: &str = "used";
+
+    /// What the enum takes, in the order messages list them.
+    pub(crate) const CONTAINER: &[&str] = &[
+        RETRY_AFTER,
+        REQUEST_ID,
+        ATOMIC,
+        CODE,
+        SHOULD_RETRY,
+        RATE_LIMIT,
+        ERROR_2XX,
+    ];
+    /// What a variant takes.
+    pub(crate) const VARIANT: &[&str] = &[
+        STATUS,
+        RETRY,
+        TRANSPORT,
+        OTHER,
+        WHEN,
+        DEFAULT_WAIT,
+        RETRY_AFTER,
+    ];
+    /// What a field takes (one of).
+    pub(crate) const FIELD: &[&str] = &[
+        STATUS,
+        BODY,
+        RETRY_AFTER,
+        REQUEST_ID,
+        HEADER,
+        RATE_LIMIT,
+        SHOULD_RETRY,
+    ];
+}
+
+/// `keys` as a list for a message: "`a`, `b`, `c`".
+fn listed(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|key| format!("`{key}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 const CONDITIONS: &str =
     "`header = \"Name\"`, `header = \"Name: value\"`, `code = …` or `body = \"/pointer: value\"`";
+
+/// One attribute value being read. It knows its key, and a second value
+/// for it is reported as a duplicate, on the key's second occurrence.
+/// Parsing fills these, then hands their values on with [`Attr::get`].
+pub(crate) struct Attr<T> {
+    key: &'static str,
+    value: Option<T>,
+    /// Whether the key was written, even with a value that did not parse.
+    given: bool,
+}
+
+impl<T> Attr<T> {
+    pub(crate) const fn none(key: &'static str) -> Self {
+        Attr {
+            key,
+            value: None,
+            given: false,
+        }
+    }
+
+    /// Reads the value of `key` (this attribute's key, as written) with
+    /// `read`; when the key already has a value, `read` is not run and the
+    /// error is a duplicate, on `key`.
+    pub(crate) fn set_with(
+        &mut self,
+        key: &Ident,
+        read: impl FnOnce() -> syn::Result<T>,
+    ) -> syn::Result<()> {
+        if self.value.is_some() {
+            return Err(duplicate(key, self.key));
+        }
+        self.given = true;
+        self.value = Some(read()?);
+        Ok(())
+    }
+
+    /// Whether the key was written, even if its value did not parse (so
+    /// that a typo does not also report the key as missing).
+    pub(crate) fn given(&self) -> bool {
+        self.given
+    }
+
+    pub(crate) fn get(self) -> Option<T> {
+        self.value
+    }
+}
+
+/// The error on a key given a second time.
+fn duplicate(at: &Ident, key: &str) -> syn::Error {
+    syn::Error::new_spanned(at, format!("duplicate `{key}`: give it once"))
+}
 
 fn api_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
     attrs.iter().filter(|attr| attr.path().is_ident("api"))
@@ -377,71 +488,65 @@ fn no_value(meta: &ParseNestedMeta<'_>, key: &Ident) -> syn::Result<()> {
     Ok(())
 }
 
-fn duplicate<T>(slot: &Option<T>, key: &Ident) -> syn::Result<()> {
-    if slot.is_some() {
-        return Err(syn::Error::new_spanned(
-            key,
-            format!("duplicate `{key}`: give it once"),
-        ));
-    }
-    Ok(())
-}
-
 pub(crate) fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
-    let mut out = ContainerAttrs::default();
+    let mut retry_after = Attr::none(key::RETRY_AFTER);
+    let mut request_id = Attr::none(key::REQUEST_ID);
+    let mut atomic = Attr::none(key::ATOMIC);
+    let mut code = Attr::none(key::CODE);
+    let mut should_retry = Attr::none(key::SHOULD_RETRY);
+    let mut rate_limit = Attr::none(key::RATE_LIMIT);
+    let mut error_2xx = Attr::none(key::ERROR_2XX);
     for_each_key(cx, attrs, "on the enum", |_, meta| {
         let key = key_ident(meta)?;
         match key.to_string().as_str() {
-            "retry_after" => {
-                duplicate(&out.retry_after, &key)?;
+            key::RETRY_AFTER => retry_after.set_with(&key, || {
                 let sources = hint_sources(meta.value()?)?;
-                out.retry_after = Some(HintSources { key, sources });
-            }
-            "rate_limit" => {
-                duplicate(&out.rate_limit, &key)?;
-                out.rate_limit = Some(parse_rate_limit(meta, key)?);
-            }
-            "error_2xx" => {
-                duplicate(&out.error_2xx, &key)?;
-                out.error_2xx_given = true;
-                out.error_2xx = Some(parse_error_2xx(meta, key)?);
-            }
-            "code" => {
-                duplicate(&out.code, &key)?;
+                Ok(HintSources {
+                    key: key.clone(),
+                    sources,
+                })
+            }),
+            key::RATE_LIMIT => rate_limit.set_with(&key, || parse_rate_limit(meta, key.clone())),
+            key::ERROR_2XX => error_2xx.set_with(&key, || parse_error_2xx(meta, key.clone())),
+            key::CODE => code.set_with(&key, || {
                 let pointers = one_or_list(meta.value()?, pointer_str)?;
-                out.code = Some(CodePointers { key, pointers });
-            }
-            "should_retry" => {
-                duplicate(&out.should_retry, &key)?;
-                out.should_retry = Some(lit_str(meta.value()?)?);
-            }
-            "request_id" => {
-                duplicate(&out.request_id, &key)?;
-                out.request_id = Some(lit_str(meta.value()?)?);
-            }
-            "atomic" => {
-                duplicate(&out.atomic, &key)?;
+                Ok(CodePointers {
+                    key: key.clone(),
+                    pointers,
+                })
+            }),
+            key::SHOULD_RETRY => should_retry.set_with(&key, || lit_str(meta.value()?)),
+            key::REQUEST_ID => request_id.set_with(&key, || lit_str(meta.value()?)),
+            key::ATOMIC => atomic.set_with(&key, || {
                 no_value(meta, &key)?;
-                out.atomic = Some(key);
-            }
-            "status" | "retry" | "transport" | "other" | "when" | "default_wait" => {
-                return Err(syn::Error::new_spanned(
-                    &key,
-                    format!(
-                        "`{key}` belongs on a variant, not on the enum; the enum takes {CONTAINER_KEYS}"
-                    ),
-                ));
-            }
-            _ => {
-                return Err(syn::Error::new_spanned(
-                    &key,
-                    format!("unknown key `{key}` on the enum; expected one of {CONTAINER_KEYS}"),
-                ));
-            }
+                Ok(key.clone())
+            }),
+            name if key::VARIANT.contains(&name) => Err(syn::Error::new_spanned(
+                &key,
+                format!(
+                    "`{key}` belongs on a variant, not on the enum; the enum takes {}",
+                    listed(key::CONTAINER)
+                ),
+            )),
+            _ => Err(syn::Error::new_spanned(
+                &key,
+                format!(
+                    "unknown key `{key}` on the enum; expected one of {}",
+                    listed(key::CONTAINER)
+                ),
+            )),
         }
-        Ok(())
     });
-    out
+    ContainerAttrs {
+        retry_after: retry_after.get(),
+        request_id: request_id.get(),
+        atomic: atomic.get(),
+        code: code.get(),
+        should_retry: should_retry.get(),
+        rate_limit: rate_limit.get(),
+        error_2xx_given: error_2xx.given(),
+        error_2xx: error_2xx.get(),
+    }
 }
 
 /// `"x"` or `["x", "y"]`, each item read by `item`.
@@ -537,7 +642,7 @@ fn parse_condition(
 ) -> syn::Result<()> {
     let cond = key_ident(inner)?;
     match cond.to_string().as_str() {
-        "header" => {
+        key::HEADER => {
             let lit = lit_str(inner.value()?)?;
             let text = lit.value();
             let (name, value) = match text.split_once(':') {
@@ -549,7 +654,7 @@ fn parse_condition(
             };
             conditions.push(Condition::Header { lit, name, value });
         }
-        "code" => {
+        key::CODE => {
             let codes = one_or_list(inner.value()?, code_str)?;
             if codes.is_empty() {
                 return Err(syn::Error::new_spanned(
@@ -559,7 +664,7 @@ fn parse_condition(
             }
             conditions.push(Condition::Code { key: cond, codes });
         }
-        "body" => {
+        key::BODY => {
             let lit: LitStr = inner.value()?.parse().map_err(|e| {
                 syn::Error::new(
                     e.span(),
@@ -658,14 +763,10 @@ fn parse_rate_limit(meta: &ParseNestedMeta<'_>, key: Ident) -> syn::Result<RateL
             "`rate_limit` on the enum names the API's own rate-limit headers: `rate_limit(limit = \"…\", remaining = \"…\", reset = duration(\"…\"), used = \"…\")`",
         ));
     }
-    let mut out = RateLimitAttr {
-        key,
-        limit: None,
-        remaining: None,
-        reset: None,
-        used: None,
-    };
-    let key = out.key.clone();
+    let mut limit = Attr::none(key::LIMIT);
+    let mut remaining = Attr::none(key::REMAINING);
+    let mut reset = Attr::none(key::RESET);
+    let mut used = Attr::none(key::USED);
     nested(
         meta,
         &key,
@@ -673,19 +774,10 @@ fn parse_rate_limit(meta: &ParseNestedMeta<'_>, key: Ident) -> syn::Result<RateL
         |inner| {
             let name = key_ident(inner)?;
             let slot = match name.to_string().as_str() {
-                "limit" => &mut out.limit,
-                "remaining" => &mut out.remaining,
-                "used" => &mut out.used,
-                "reset" => {
-                    if out.reset.is_some() {
-                        return Err(syn::Error::new_spanned(
-                            &name,
-                            "duplicate `reset`: give it once",
-                        ));
-                    }
-                    out.reset = Some(hint_source(inner.value()?)?);
-                    return Ok(());
-                }
+                key::LIMIT => &mut limit,
+                key::REMAINING => &mut remaining,
+                key::USED => &mut used,
+                key::RESET => return reset.set_with(&name, || hint_source(inner.value()?)),
                 _ => {
                     return Err(syn::Error::new_spanned(
                         &name,
@@ -695,17 +787,16 @@ fn parse_rate_limit(meta: &ParseNestedMeta<'_>, key: Ident) -> syn::Result<RateL
                     ));
                 }
             };
-            if slot.is_some() {
-                return Err(syn::Error::new_spanned(
-                    &name,
-                    format!("duplicate `{name}`: give it once"),
-                ));
-            }
-            *slot = Some(lit_str(inner.value()?)?);
-            Ok(())
+            slot.set_with(&name, || lit_str(inner.value()?))
         },
     )?;
-    Ok(out)
+    Ok(RateLimitAttr {
+        key,
+        limit: limit.get(),
+        remaining: remaining.get(),
+        reset: reset.get(),
+        used: used.get(),
+    })
 }
 
 fn parse_error_2xx(meta: &ParseNestedMeta<'_>, key: Ident) -> syn::Result<Error2xx> {
@@ -718,14 +809,14 @@ fn parse_error_2xx(meta: &ParseNestedMeta<'_>, key: Ident) -> syn::Result<Error2
     if !meta.input.peek(syn::token::Paren) {
         return Err(missing());
     }
-    let mut body = None;
+    let mut body = Attr::none(key::BODY);
     nested(
         meta,
         &key,
         "`error_2xx()` needs `body = \"/ok: false\"`",
         |inner| {
             let name = key_ident(inner)?;
-            if name != "body" {
+            if name != key::BODY {
                 return Err(syn::Error::new_spanned(
                     &name,
                     format!(
@@ -733,19 +824,11 @@ fn parse_error_2xx(meta: &ParseNestedMeta<'_>, key: Ident) -> syn::Result<Error2
                     ),
                 ));
             }
-            if body.is_some() {
-                return Err(syn::Error::new_spanned(
-                    &name,
-                    "duplicate `body`: give it once",
-                ));
-            }
-            let lit: LitStr = inner.value()?.parse()?;
-            body = Some(BodyTest::new(lit));
-            Ok(())
+            body.set_with(&name, || Ok(BodyTest::new(inner.value()?.parse()?)))
         },
     )?;
     Ok(Error2xx {
-        body: body.ok_or_else(missing)?,
+        body: body.get().ok_or_else(missing)?,
     })
 }
 
@@ -758,13 +841,19 @@ fn lit_str(input: ParseStream<'_>) -> syn::Result<LitStr> {
 }
 
 pub(crate) fn variant<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> VariantAttrs<'a> {
-    let mut out = VariantAttrs::default();
+    let mut first = None;
+    let mut status = Attr::none(key::STATUS);
+    let mut retry = Attr::none(key::RETRY);
+    let mut transport = Attr::none(key::TRANSPORT);
+    let mut other = Attr::none(key::OTHER);
+    let mut when = Attr::none(key::WHEN);
+    let mut default_wait = Attr::none(key::DEFAULT_WAIT);
+    let mut retry_after = Attr::none(key::RETRY_AFTER);
     for_each_key(cx, attrs, "on a variant", |attr, meta| {
-        out.attr.get_or_insert(attr);
+        first.get_or_insert(attr);
         let key = key_ident(meta)?;
         match key.to_string().as_str() {
-            "status" => {
-                duplicate(&out.status, &key)?;
+            key::STATUS => status.set_with(&key, || {
                 if meta.input.is_empty() || meta.input.peek(Token![,]) {
                     return Err(syn::Error::new_spanned(
                         &key,
@@ -775,11 +864,13 @@ pub(crate) fn variant<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> VariantAttrs<'a>
                 let fork = value.fork();
                 let items = parse_statuses(value)?;
                 let tokens = tokens_between(&fork, value);
-                out.status = Some(StatusAttr { key, items, tokens });
-            }
-            "retry" => {
-                duplicate(&out.retry, &key)?;
-                out.retry_given = true;
+                Ok(StatusAttr {
+                    key: key.clone(),
+                    items,
+                    tokens,
+                })
+            }),
+            key::RETRY => retry.set_with(&key, || {
                 let lit: LitStr = meta.value()?.parse().map_err(|e| {
                     syn::Error::new(
                         e.span(),
@@ -796,24 +887,18 @@ pub(crate) fn variant<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> VariantAttrs<'a>
                         ),
                     ));
                 };
-                out.retry = Some(RetryAttr { lit, kind });
-            }
-            "transport" => {
-                duplicate(&out.transport, &key)?;
+                Ok(RetryAttr { lit, kind })
+            }),
+            key::TRANSPORT => transport.set_with(&key, || {
                 no_value(meta, &key)?;
-                out.transport = Some(key);
-            }
-            "other" => {
-                duplicate(&out.other, &key)?;
+                Ok(key.clone())
+            }),
+            key::OTHER => other.set_with(&key, || {
                 no_value(meta, &key)?;
-                out.other = Some(key);
-            }
-            "when" => {
-                duplicate(&out.when, &key)?;
-                out.when = Some(parse_when(meta, key)?);
-            }
-            "default_wait" => {
-                duplicate(&out.default_wait, &key)?;
+                Ok(key.clone())
+            }),
+            key::WHEN => when.set_with(&key, || parse_when(meta, key.clone())),
+            key::DEFAULT_WAIT => default_wait.set_with(&key, || {
                 let lit: LitStr = meta.value()?.parse().map_err(|e| {
                     syn::Error::new(
                         e.span(),
@@ -821,10 +906,13 @@ pub(crate) fn variant<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> VariantAttrs<'a>
                     )
                 })?;
                 let millis = crate::retry::args::parse_duration(&lit.value());
-                out.default_wait = Some(DefaultWait { key, lit, millis });
-            }
-            "retry_after" => {
-                duplicate(&out.retry_after, &key)?;
+                Ok(DefaultWait {
+                    key: key.clone(),
+                    lit,
+                    millis,
+                })
+            }),
+            key::RETRY_AFTER => retry_after.set_with(&key, || {
                 if !meta.input.peek(Token![=]) {
                     return Err(syn::Error::new_spanned(
                         &key,
@@ -832,50 +920,54 @@ pub(crate) fn variant<'a>(cx: &Ctxt, attrs: &'a [Attribute]) -> VariantAttrs<'a>
                     ));
                 }
                 let sources = hint_sources(meta.value()?)?;
-                out.retry_after = Some(HintSources { key, sources });
-            }
-            "body" | "request_id" | "header" | "should_retry" => {
-                return Err(syn::Error::new_spanned(
-                    &key,
-                    format!(
-                        "`{key}` belongs on a field of the variant, not on the variant; a variant takes {VARIANT_KEYS}"
-                    ),
-                ));
-            }
-            "atomic" => {
-                return Err(syn::Error::new_spanned(
-                    &key,
-                    "`atomic` belongs on the enum: the whole API promises that a failed request changed nothing",
-                ));
-            }
-            "rate_limit" => {
-                return Err(syn::Error::new_spanned(
-                    &key,
-                    "`rate_limit` belongs on a field (`#[api(rate_limit)] limits: Option<RateLimit>`), or on the enum to name the API's own headers (`#[api(rate_limit(remaining = \"…\"))]`)",
-                ));
-            }
-            "error_2xx" => {
-                return Err(syn::Error::new_spanned(
-                    &key,
-                    "`error_2xx` belongs on the enum: it says which 2xx responses of the API are errors",
-                ));
-            }
-            "code" => {
-                return Err(syn::Error::new_spanned(
-                    &key,
-                    "`code` on the enum says where the body keeps its error code (`#[api(code = \"/error/code\")]`); on a variant, test it with `when(code = \"…\")`",
-                ));
-            }
-            _ => {
-                return Err(syn::Error::new_spanned(
-                    &key,
-                    format!("unknown key `{key}` on a variant; expected one of {VARIANT_KEYS}"),
-                ));
-            }
+                Ok(HintSources {
+                    key: key.clone(),
+                    sources,
+                })
+            }),
+            key::ATOMIC => Err(syn::Error::new_spanned(
+                &key,
+                "`atomic` belongs on the enum: the whole API promises that a failed request changed nothing",
+            )),
+            key::RATE_LIMIT => Err(syn::Error::new_spanned(
+                &key,
+                "`rate_limit` belongs on a field (`#[api(rate_limit)] limits: Option<RateLimit>`), or on the enum to name the API's own headers (`#[api(rate_limit(remaining = \"…\"))]`)",
+            )),
+            key::ERROR_2XX => Err(syn::Error::new_spanned(
+                &key,
+                "`error_2xx` belongs on the enum: it says which 2xx responses of the API are errors",
+            )),
+            key::CODE => Err(syn::Error::new_spanned(
+                &key,
+                "`code` on the enum says where the body keeps its error code (`#[api(code = \"/error/code\")]`); on a variant, test it with `when(code = \"…\")`",
+            )),
+            name if key::FIELD.contains(&name) => Err(syn::Error::new_spanned(
+                &key,
+                format!(
+                    "`{key}` belongs on a field of the variant, not on the variant; a variant takes {}",
+                    listed(key::VARIANT)
+                ),
+            )),
+            _ => Err(syn::Error::new_spanned(
+                &key,
+                format!(
+                    "unknown key `{key}` on a variant; expected one of {}",
+                    listed(key::VARIANT)
+                ),
+            )),
         }
-        Ok(())
     });
-    out
+    VariantAttrs {
+        attr: first,
+        status: status.get(),
+        retry_given: retry.given(),
+        retry: retry.get(),
+        transport: transport.get(),
+        other: other.get(),
+        when: when.get(),
+        default_wait: default_wait.get(),
+        retry_after: retry_after.get(),
+    }
 }
 
 /// The tokens a parse consumed: from `start` up to where `end` is now.
@@ -961,16 +1053,16 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> Option<FieldAttr> {
         let key = key_ident(meta)?;
         let mut format = BodyFormat::Json;
         let role = match key.to_string().as_str() {
-            "status" => FieldRole::Status,
-            "body" => {
+            key::STATUS => FieldRole::Status,
+            key::BODY => {
                 format = body_format(meta)?;
                 FieldRole::Body
             }
-            "retry_after" => FieldRole::RetryAfter,
-            "request_id" => FieldRole::RequestId,
-            "rate_limit" => FieldRole::RateLimit,
-            "should_retry" => FieldRole::ShouldRetry,
-            "header" => {
+            key::RETRY_AFTER => FieldRole::RetryAfter,
+            key::REQUEST_ID => FieldRole::RequestId,
+            key::RATE_LIMIT => FieldRole::RateLimit,
+            key::SHOULD_RETRY => FieldRole::ShouldRetry,
+            key::HEADER => {
                 if !meta.input.peek(Token![=]) {
                     return Err(syn::Error::new_spanned(
                         &key,
@@ -979,18 +1071,22 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> Option<FieldAttr> {
                 }
                 FieldRole::Header(lit_str(meta.value()?)?)
             }
-            "retry" | "transport" | "other" | "atomic" | "when" | "default_wait" | "code" => {
+            name if key::VARIANT.contains(&name) || key::CONTAINER.contains(&name) => {
                 return Err(syn::Error::new_spanned(
                     &key,
                     format!(
-                        "`{key}` does not belong on a field; a field takes one of {FIELD_KEYS}"
+                        "`{key}` does not belong on a field; a field takes one of {}",
+                        listed(key::FIELD)
                     ),
                 ));
             }
             _ => {
                 return Err(syn::Error::new_spanned(
                     &key,
-                    format!("unknown key `{key}` on a field; expected one of {FIELD_KEYS}"),
+                    format!(
+                        "unknown key `{key}` on a field; expected one of {}",
+                        listed(key::FIELD)
+                    ),
                 ));
             }
         };
@@ -999,12 +1095,11 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> Option<FieldAttr> {
                 "`{key}` on a field takes no value: write `#[api({key})]`"
             )));
         }
+        // A field plays one role: the same one twice is a duplicate key,
+        // another one a second role.
         if let Some(first) = &out {
             if first.role.role() == role.role() {
-                return Err(syn::Error::new_spanned(
-                    &key,
-                    format!("duplicate `{key}`: give it once"),
-                ));
+                return Err(duplicate(&key, role.name()));
             }
             return Err(syn::Error::new_spanned(
                 &key,

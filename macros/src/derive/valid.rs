@@ -427,8 +427,8 @@ fn check_knows_its_retry(cx: &Ctxt, input: &Enum<'_>, variant: &Variant<'_>) {
             };
             let mut kinds = input
                 .held_codes(variant)
-                .into_iter()
-                .map(|code| (code, default_retry(u64::from(code))));
+                .iter()
+                .map(|&code| (code, default_retry(u64::from(code))));
             let Some((first_code, first)) = kinds.next() else {
                 return;
             };
