@@ -413,3 +413,59 @@ proptest! {
         }
     }
 }
+
+/// Two variants with one field shape, one read as JSON and one as XML,
+/// each decode their own way (the derive decodes alike shapes once).
+#[test]
+fn a_json_and_an_xml_variant_of_one_shape_decode_apart() {
+    #[derive(Debug, serde::Deserialize)]
+    struct Reason {
+        message: String,
+    }
+    #[derive(Debug, apifault::ApiError)]
+    enum Mixed {
+        #[api(status = 400)]
+        Json {
+            #[api(body(json))]
+            body: Reason,
+        },
+        #[api(status = 422)]
+        Xml {
+            #[api(body(xml))]
+            body: Reason,
+        },
+        #[api(other)]
+        Other {
+            #[api(status)]
+            status: http::StatusCode,
+        },
+    }
+    use apifault::{FromResponse, ResponseParts};
+    let headers = http::HeaderMap::new();
+    let json = br#"{"message": "j"}"#;
+    let xml = b"<reason><message>x</message></reason>";
+    let e = Mixed::from_response(ResponseParts::new(
+        http::StatusCode::BAD_REQUEST,
+        &headers,
+        json,
+    ));
+    assert!(
+        matches!(&e, Mixed::Json { body } if body.message == "j"),
+        "{e:?}"
+    );
+    let e = Mixed::from_response(ResponseParts::new(
+        http::StatusCode::UNPROCESSABLE_ENTITY,
+        &headers,
+        xml,
+    ));
+    assert!(
+        matches!(&e, Mixed::Xml { body } if body.message == "x"),
+        "{e:?}"
+    );
+    let e = Mixed::from_response(ResponseParts::new(
+        http::StatusCode::UNPROCESSABLE_ENTITY,
+        &headers,
+        json,
+    ));
+    assert!(matches!(e, Mixed::Other { .. }));
+}

@@ -887,6 +887,8 @@ fn shape(variant: &Variant<'_>) -> String {
         key.push(':');
         match field.role() {
             None => key.push_str("default"),
+            // A body read as XML decodes apart from one read as JSON.
+            Some(FieldRole::Body) if field.is_xml() => key.push_str("body xml"),
             Some(FieldRole::RetryAfter) if variant.attrs.retry_after.is_some() => {
                 // The variant's own hint sources: a shape of its own.
                 key.push_str(&format!("hint of {}", variant.index));
