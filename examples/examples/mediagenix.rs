@@ -3,7 +3,7 @@
 //! The enum in `src/mediagenix.rs` models every documented status: 4xx are
 //! never retried and keep the reason their body gives, a 429 waits exactly
 //! `Ratelimit-Reset` seconds without using up the four retries (those are
-//! for 5xx), 5xx back off 2 s, 4 s, 8 s, 16 s, and since every synchronous
+//! for 5xx), 5xx back off 2 s, 4 s, 16 s (the page's schedule, 16 s repeating), and since every synchronous
 //! request is atomic, even a failed POST may be resent. The client signs in
 //! with HTTP Digest (a 401 to missing or wrong credentials) and speaks
 //! XML, as the API does (a 406 to an `Accept` without it). A file name with a restricted character
