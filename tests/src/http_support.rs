@@ -144,3 +144,90 @@ pub async fn trickles(status: u16, every: std::time::Duration) -> SocketAddr {
     })
     .await
 }
+
+/// A server at `/` allowing `limit` requests per fixed `window` on tokio's
+/// clock (so a paused clock runs its windows too), announcing them in
+/// `Ratelimit-*` headers with the reset in whole seconds rounded up, and
+/// counting what it served and rejected (429).
+pub struct FixedWindow {
+    limit: u32,
+    window: std::time::Duration,
+    state: std::sync::Mutex<(Option<tokio::time::Instant>, u32)>,
+    served: std::sync::atomic::AtomicU32,
+    rejected: std::sync::atomic::AtomicU32,
+}
+
+impl FixedWindow {
+    /// Starts the server; the handle reads its counts.
+    pub async fn serve(
+        limit: u32,
+        window: std::time::Duration,
+    ) -> (SocketAddr, std::sync::Arc<FixedWindow>) {
+        use axum::extract::State;
+        use std::sync::Arc;
+
+        let server = Arc::new(FixedWindow {
+            limit,
+            window,
+            state: std::sync::Mutex::new((None, 0)),
+            served: 0.into(),
+            rejected: 0.into(),
+        });
+        let app = axum::Router::new()
+            .route(
+                "/",
+                axum::routing::get(|State(server): State<Arc<FixedWindow>>| async move {
+                    server.answer()
+                }),
+            )
+            .with_state(Arc::clone(&server));
+        (serve(app).await, server)
+    }
+
+    /// Requests answered 200.
+    pub fn served(&self) -> u32 {
+        self.served.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Requests answered 429.
+    pub fn rejected(&self) -> u32 {
+        self.rejected.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn answer(&self) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        use std::sync::atomic::Ordering;
+
+        let now = tokio::time::Instant::now();
+        let (remaining, reset) = {
+            let mut state = self.state.lock().unwrap();
+            let start = match state.0 {
+                Some(start) if now < start + self.window => start,
+                _ => {
+                    *state = (Some(now), 0);
+                    now
+                }
+            };
+            state.1 += 1;
+            let left = (start + self.window).saturating_duration_since(now);
+            // Whole seconds, rounded up, as a server must.
+            let reset = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+            (self.limit.checked_sub(state.1), reset)
+        };
+        let mut response = match remaining {
+            Some(_) => {
+                self.served.fetch_add(1, Ordering::SeqCst);
+                "ok".into_response()
+            }
+            None => {
+                self.rejected.fetch_add(1, Ordering::SeqCst);
+                http::StatusCode::TOO_MANY_REQUESTS.into_response()
+            }
+        };
+        let headers = response.headers_mut();
+        headers.insert("Ratelimit-Limit", self.limit.into());
+        headers.insert("Ratelimit-Remaining", remaining.unwrap_or(0).into());
+        headers.insert("Ratelimit-Reset", reset.into());
+        response
+    }
+}

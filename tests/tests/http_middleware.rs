@@ -381,54 +381,12 @@ async fn transport_errors_are_classified_as_the_transport_variant_would_be() {
     }
 }
 
-/// A server allowing `LIMIT` requests per `WINDOW`, on tokio's clock, that
-/// counts the requests it rejects.
-#[derive(Default)]
-struct Limiter {
-    window: Mutex<(Option<tokio::time::Instant>, u32)>,
-    rejected: Mutex<u32>,
-}
-
 const LIMIT: u32 = 5;
 const WINDOW: Duration = Duration::from_secs(10);
 
-async fn limited(State(limiter): State<Arc<Limiter>>) -> Response {
-    let now = tokio::time::Instant::now();
-    let (remaining, reset) = {
-        let mut window = limiter.window.lock().unwrap();
-        let start = match window.0 {
-            Some(start) if now < start + WINDOW => start,
-            _ => {
-                *window = (Some(now), 0);
-                now
-            }
-        };
-        window.1 += 1;
-        let left = (start + WINDOW).saturating_duration_since(now);
-        let reset = left.as_secs() + u64::from(left.subsec_nanos() > 0);
-        (LIMIT.checked_sub(window.1), reset)
-    };
-    let mut response = match remaining {
-        Some(_) => "ok".into_response(),
-        None => {
-            *limiter.rejected.lock().unwrap() += 1;
-            StatusCode::TOO_MANY_REQUESTS.into_response()
-        }
-    };
-    let headers = response.headers_mut();
-    headers.insert("Ratelimit-Limit", LIMIT.into());
-    headers.insert("Ratelimit-Remaining", remaining.unwrap_or(0).into());
-    headers.insert("Ratelimit-Reset", reset.into());
-    response
-}
-
 #[tokio::test(start_paused = true)]
 async fn the_throttle_holds_requests_until_the_window_resets() {
-    let limiter = Arc::new(Limiter::default());
-    let app = axum::Router::new()
-        .route("/", axum::routing::get(limited))
-        .with_state(Arc::clone(&limiter));
-    let addr = serve(app).await;
+    let (addr, limiter) = apifault_tests::http_support::FixedWindow::serve(LIMIT, WINDOW).await;
     let http = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
         .with(Throttle::new(apifault::Throttle::new()).observe_for::<ShopError>())
         .build();
@@ -439,7 +397,7 @@ async fn the_throttle_holds_requests_until_the_window_resets() {
         assert_eq!(response.status(), StatusCode::OK);
     }
 
-    assert_eq!(*limiter.rejected.lock().unwrap(), 0);
+    assert_eq!(limiter.rejected(), 0);
     // Four windows' worth: the throttle waited out three resets.
     assert!(started.elapsed() >= WINDOW * 3, "{:?}", started.elapsed());
     assert!(started.elapsed() < WINDOW * 5, "{:?}", started.elapsed());
